@@ -1,0 +1,1 @@
+//! Benchmark support: the RTSP load generator.

@@ -1,0 +1,1 @@
+//! Conformance harness: a seeded network simulator and helpers for black-box tests.

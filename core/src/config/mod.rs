@@ -1,0 +1,1 @@
+//! The configuration files: `rtsp.cfg` (and later `onvif.cfg`), read leniently, reported strictly.

@@ -1,0 +1,190 @@
+//! What the media layer and the protocol core say to each other.
+//!
+//! The core never opens a file or a pipeline. It asks the runtime to open a
+//! source described by a [`SourceSpec`]; the media layer answers with the
+//! source's tracks ([`TrackInfo`]) and then a stream of encoded access units
+//! ([`Frame`]). Payloads travel as [`Bytes`] so that one encoded frame is
+//! shared, never copied, by every reader.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// A source opened on the core's request: one pipeline shared by its readers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub u64);
+
+/// Video codecs the server can send (the manual's `<video><codec>` values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VideoCodec {
+    /// H.264 / AVC (RFC 6184), manual name `H264`.
+    H264,
+    /// H.265 / HEVC (RFC 7798), manual name `H265`.
+    H265,
+    /// MPEG-4 Part 2 visual (RFC 3016, `MP4V-ES`), manual name `MP4`.
+    Mpeg4,
+    /// Motion JPEG (RFC 2435), manual name `JPEG`.
+    Jpeg,
+}
+
+/// Audio codecs the server can send (the manual's `<audio><codec>` values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AudioCodec {
+    /// G.711 A-law, RTP payload type 8 at 8 kHz mono (manual `G711A`).
+    Pcma,
+    /// G.711 mu-law, RTP payload type 0 at 8 kHz mono (manual `G711U`).
+    Pcmu,
+    /// G.722 at 16 kHz sampling (RTP clock 8000 per RFC 3551), manual `G722`.
+    G722,
+    /// G.726 ADPCM; the bit rate in kbit/s (16, 24, 32 or 40), manual `G726`.
+    G726 {
+        /// Bits per second / 1000; 32 is the usual choice.
+        kbps: u8,
+    },
+    /// MPEG-4 AAC (RFC 3640 AAC-hbr), manual `AAC`.
+    Aac,
+    /// Opus (RFC 7587), manual `OPUS`.
+    Opus,
+}
+
+/// The codec of one track.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Codec {
+    /// A video track.
+    Video(VideoCodec),
+    /// An audio track.
+    Audio(AudioCodec),
+}
+
+impl Codec {
+    /// `true` for video codecs.
+    pub fn is_video(self) -> bool {
+        matches!(self, Codec::Video(_))
+    }
+}
+
+/// One track of an opened source, as the media layer found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrackInfo {
+    /// The codec of the frames this track delivers.
+    pub codec: Codec,
+    /// RTP clock rate of the track (90000 for video; the sample rate for most audio).
+    pub clock_rate: u32,
+    /// Audio sample rate in Hz (0 for video).
+    pub sample_rate: u32,
+    /// Audio channel count (0 for video).
+    pub channels: u8,
+    /// Video width in pixels when known (0 otherwise).
+    pub width: u32,
+    /// Video height in pixels when known (0 otherwise).
+    pub height: u32,
+    /// Codec configuration needed before the first frame: the AAC
+    /// AudioSpecificConfig, or the MPEG-4 visual object sequence header up to the
+    /// first VOP. Empty for codecs whose parameters travel in-band (H.264 and
+    /// H.265 parameter sets are learned from keyframes).
+    pub config: Bytes,
+}
+
+/// How a source's timeline relates to its readers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// One timeline shared by all readers: frames arrive paced in real time.
+    Live,
+    /// Video on demand: frames arrive as fast as the demuxer goes, each reader
+    /// plays them on its own timeline (seek, pause, loop).
+    File {
+        /// Total duration when the container says it.
+        duration: Option<Duration>,
+    },
+}
+
+/// One encoded access unit (a whole video frame, or one or more audio frames).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// Index of the track in the source's [`TrackInfo`] list.
+    pub track: usize,
+    /// Presentation time from the start of the source.
+    pub pts: Duration,
+    /// Decode time from the start of the source; equals `pts` without reordering.
+    pub dts: Duration,
+    /// `true` when a decoder can start here (IDR/IRAP, or every audio frame).
+    pub keyframe: bool,
+    /// The encoded bytes: Annex B byte stream for H.264/H.265 (with start
+    /// codes), a full JPEG image, MPEG-4 visual VOPs, raw AAC (no ADTS), raw
+    /// Opus packets, G.711/G.722/G.726 code words.
+    pub data: Bytes,
+}
+
+/// Wanted video output of a source; `None` fields mean "as the source is".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct VideoOutput {
+    /// Output codec; `None` keeps the source codec (passthrough).
+    pub codec: Option<VideoCodec>,
+    /// Output width in pixels.
+    pub width: Option<u32>,
+    /// Output height in pixels.
+    pub height: Option<u32>,
+    /// Output frame rate in frames per second.
+    pub framerate: Option<u32>,
+    /// Output bit rate in kbit/s when encoding.
+    pub bitrate_kbps: Option<u32>,
+}
+
+/// Wanted audio output of a source; `None` fields mean "as the source is".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AudioOutput {
+    /// Output codec; `None` keeps the source codec (passthrough).
+    pub codec: Option<AudioCodec>,
+    /// Output sample rate in Hz.
+    pub sample_rate: Option<u32>,
+    /// Output channel count.
+    pub channels: Option<u8>,
+    /// Output bit rate in kbit/s when encoding.
+    pub bitrate_kbps: Option<u32>,
+}
+
+/// Where a source's media comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SourceLocation {
+    /// The built-in live test source: a moving test pattern and a tone.
+    TestPattern,
+    /// A media file, by its name relative to the media directory (already
+    /// checked by the core: no `..`, no absolute path).
+    File(String),
+}
+
+/// Everything the media layer needs to open a source. Two readers asking for
+/// equal specs share one source.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SourceSpec {
+    /// Where the media comes from.
+    pub location: SourceLocation,
+    /// Wanted video output.
+    pub video: VideoOutput,
+    /// Wanted audio output.
+    pub audio: AudioOutput,
+}
+
+/// Why a source could not be opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// No such file or device (answered with RTSP 404).
+    NotFound(String),
+    /// The source exists but cannot be served as asked (answered with 415/500).
+    Unsupported(String),
+    /// Anything else the media layer reports (answered with 500).
+    Failed(String),
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceError::NotFound(m) => write!(f, "not found: {m}"),
+            SourceError::Unsupported(m) => write!(f, "unsupported: {m}"),
+            SourceError::Failed(m) => write!(f, "failed: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}

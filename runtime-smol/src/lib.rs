@@ -1,0 +1,1 @@
+//! smol runtime: drives the core server with real sockets and timers.
