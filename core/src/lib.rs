@@ -24,3 +24,6 @@ pub mod media;
 pub mod rng;
 pub mod rtcp;
 pub mod rtp;
+pub mod rtsp;
+pub mod sdp;
+pub mod server;

@@ -188,3 +188,49 @@ impl std::fmt::Display for SourceError {
 }
 
 impl std::error::Error for SourceError {}
+
+/// What the media layer reports about a source it was asked to open. The
+/// runtime turns each into the matching [`crate::server::Input`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaEvent {
+    /// The source is open; its tracks are known. Comes before any frame.
+    Ready {
+        /// Which source.
+        source: SourceId,
+        /// Live or file.
+        kind: SourceKind,
+        /// Its tracks.
+        tracks: Vec<TrackInfo>,
+    },
+    /// One encoded frame.
+    Frame {
+        /// Which source.
+        source: SourceId,
+        /// The frame.
+        frame: Frame,
+    },
+    /// No more frames (end of file or a live source that stopped).
+    Ended {
+        /// Which source.
+        source: SourceId,
+    },
+    /// The source could not be opened or failed; nothing follows.
+    Failed {
+        /// Which source.
+        source: SourceId,
+        /// Why.
+        error: SourceError,
+    },
+}
+
+impl MediaEvent {
+    /// The source the event is about.
+    pub fn source(&self) -> SourceId {
+        match self {
+            MediaEvent::Ready { source, .. }
+            | MediaEvent::Frame { source, .. }
+            | MediaEvent::Ended { source }
+            | MediaEvent::Failed { source, .. } => *source,
+        }
+    }
+}

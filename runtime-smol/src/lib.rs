@@ -1,1 +1,328 @@
-//! smol runtime: drives the core server with real sockets and timers.
+//! # onvif-rtsp-runtime-smol
+//!
+//! Drives the sans-IO [`Server`] with real sockets and timers on one smol
+//! thread: it accepts connections, reads bytes into the core, writes what the
+//! core says (vectored, so shared media payloads are never copied), binds the
+//! UDP ports the core asks for, and hands media events in. It decides
+//! nothing itself.
+
+mod inbox;
+mod net;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_channel::Sender;
+use onvif_rtsp_core::media::{MediaEvent, SourceId, SourceSpec};
+use onvif_rtsp_core::server::{ConnId, Event, Input, Listener, Output, SendBuf, Server};
+use smol::{Async, LocalExecutor, Task, Timer};
+
+pub use inbox::{MediaInbox, MediaReceiver, media_channel};
+use net::{NetEvent, WriterCommand};
+
+/// Opens and closes media sources on the core's behalf (implemented by the
+/// binary on top of the GStreamer media layer, or by tests).
+pub trait MediaControl {
+    /// Opens `spec`; every result comes back through the [`MediaInbox`].
+    fn open(&self, source: SourceId, spec: SourceSpec);
+    /// Stops a source; nothing more is expected from it.
+    fn close(&self, source: SourceId);
+}
+
+/// Where the runtime listens.
+#[derive(Debug)]
+pub struct RuntimeOptions {
+    /// RTSP listeners (already bound, so the caller reports bind errors and
+    /// tests can use port 0).
+    pub rtsp_listeners: Vec<TcpListener>,
+    /// Address to bind RTP/RTCP UDP ports on.
+    pub udp_ip: IpAddr,
+}
+
+/// Runs the server until the process ends (or a listener fails).
+pub fn run(
+    server: Server,
+    options: RuntimeOptions,
+    media: Box<dyn MediaControl>,
+    inbox_rx: MediaReceiver,
+) -> io::Result<()> {
+    let ex: LocalExecutor<'static> = LocalExecutor::new();
+    smol::block_on(ex.run(drive(&ex, server, options, media, inbox_rx)))
+}
+
+struct ConnTasks {
+    writer: Sender<WriterCommand>,
+    _reader: Task<()>,
+    _writer_task: Task<()>,
+}
+
+struct UdpPair {
+    sockets: [Arc<Async<UdpSocket>>; 2],
+    _readers: [Task<()>; 2],
+}
+
+struct Driver<'a> {
+    ex: &'a LocalExecutor<'static>,
+    server: Server,
+    media: Box<dyn MediaControl>,
+    net_tx: Sender<NetEvent>,
+    conns: HashMap<ConnId, ConnTasks>,
+    udp: HashMap<u16, UdpPair>,
+    udp_ip: IpAddr,
+    next_deadline: Instant,
+}
+
+async fn drive(
+    ex: &LocalExecutor<'static>,
+    server: Server,
+    options: RuntimeOptions,
+    media: Box<dyn MediaControl>,
+    inbox_rx: MediaReceiver,
+) -> io::Result<()> {
+    let (net_tx, net_rx) = async_channel::bounded::<NetEvent>(4096);
+    let mut next_conn = 1u64;
+    let (accept_tx, accept_rx) = async_channel::bounded(64);
+    let mut accept_tasks = Vec::new();
+    for listener in options.rtsp_listeners {
+        listener.set_nonblocking(true)?;
+        let listener = Async::new(listener)?;
+        let tx = accept_tx.clone();
+        accept_tasks.push(ex.spawn(net::accept_loop(listener, tx)));
+    }
+    let mut driver = Driver {
+        ex,
+        server,
+        media,
+        net_tx,
+        conns: HashMap::new(),
+        udp: HashMap::new(),
+        udp_ip: options.udp_ip,
+        next_deadline: Instant::now(),
+    };
+    driver.drain();
+    loop {
+        let deadline = driver.next_deadline;
+        let event = smol::future::or(
+            async { Some(Wake::Net(net_rx.recv().await.ok()?)) },
+            smol::future::or(
+                async {
+                    match inbox_rx.recv().await {
+                        Some(ev) => Some(Wake::Media(ev)),
+                        // No media layer any more: keep serving what is cached.
+                        None => smol::future::pending().await,
+                    }
+                },
+                smol::future::or(
+                    async { accept_rx.recv().await.ok().map(Wake::Accept) },
+                    async {
+                        Timer::at(deadline).await;
+                        Some(Wake::Timer)
+                    },
+                ),
+            ),
+        )
+        .await;
+        let now = Instant::now();
+        match event {
+            Some(Wake::Net(ev)) => driver.on_net(now, ev),
+            Some(Wake::Media(ev)) => driver.on_media(now, ev),
+            Some(Wake::Accept(Ok((stream, peer)))) => {
+                let conn = ConnId(next_conn);
+                next_conn += 1;
+                driver.on_accept(now, conn, stream, peer);
+            }
+            Some(Wake::Accept(Err(e))) => {
+                tracing::error!(error = %e, "listener failed");
+                return Err(e);
+            }
+            Some(Wake::Timer) => driver.server.handle_input(now, Input::Timeout),
+            None => {
+                // A channel closed: every sender is gone, nothing more can happen.
+                return Ok(());
+            }
+        }
+        driver.drain();
+    }
+}
+
+enum Wake {
+    Net(NetEvent),
+    Media(MediaEvent),
+    Accept(io::Result<(Async<std::net::TcpStream>, SocketAddr)>),
+    Timer,
+}
+
+impl Driver<'_> {
+    fn on_accept(
+        &mut self,
+        now: Instant,
+        conn: ConnId,
+        stream: Async<std::net::TcpStream>,
+        peer: SocketAddr,
+    ) {
+        let local = match stream.get_ref().local_addr() {
+            Ok(a) => a,
+            Err(_) => return,
+        };
+        let _ = stream.get_ref().set_nodelay(true);
+        let stream = Arc::new(stream);
+        let (writer_tx, writer_rx) = async_channel::unbounded();
+        let reader = self
+            .ex
+            .spawn(net::read_loop(conn, stream.clone(), self.net_tx.clone()));
+        let writer_task = self.ex.spawn(net::write_loop(
+            conn,
+            stream,
+            writer_rx,
+            self.net_tx.clone(),
+        ));
+        self.conns.insert(
+            conn,
+            ConnTasks {
+                writer: writer_tx,
+                _reader: reader,
+                _writer_task: writer_task,
+            },
+        );
+        self.server.handle_input(
+            now,
+            Input::Accepted {
+                conn,
+                peer,
+                local,
+                listener: Listener::Rtsp,
+            },
+        );
+    }
+
+    fn on_net(&mut self, now: Instant, ev: NetEvent) {
+        match ev {
+            NetEvent::Data { conn, data } => self
+                .server
+                .handle_input(now, Input::TcpData { conn, data: &data }),
+            NetEvent::Written { conn, bytes } => self
+                .server
+                .handle_input(now, Input::Written { conn, bytes }),
+            NetEvent::Closed { conn } => {
+                self.conns.remove(&conn);
+                self.server.handle_input(now, Input::Closed { conn });
+            }
+            NetEvent::Datagram {
+                local_port,
+                src,
+                data,
+            } => self.server.handle_input(
+                now,
+                Input::Datagram {
+                    local_port,
+                    src,
+                    data: &data,
+                },
+            ),
+        }
+    }
+
+    fn on_media(&mut self, now: Instant, ev: MediaEvent) {
+        let input = match ev {
+            MediaEvent::Ready {
+                source,
+                kind,
+                tracks,
+            } => Input::SourceReady {
+                source,
+                kind,
+                tracks,
+            },
+            MediaEvent::Frame { source, frame } => Input::Media { source, frame },
+            MediaEvent::Ended { source } => Input::SourceEnded { source },
+            MediaEvent::Failed { source, error } => Input::SourceFailed { source, error },
+        };
+        self.server.handle_input(now, input);
+    }
+
+    /// Carries out every output of the core (the drain rule).
+    fn drain(&mut self) {
+        loop {
+            match self.server.poll_output() {
+                Output::Timeout(at) => {
+                    self.next_deadline = at;
+                    return;
+                }
+                Output::Send { conn, data } => {
+                    if let Some(c) = self.conns.get(&conn) {
+                        let _ = c.writer.try_send(WriterCommand::Data(data));
+                    }
+                }
+                Output::SendTo {
+                    local_port,
+                    dst,
+                    data,
+                } => self.send_datagram(local_port, dst, &data),
+                Output::Close { conn } => {
+                    if let Some(c) = self.conns.get(&conn) {
+                        let _ = c.writer.try_send(WriterCommand::Close);
+                    }
+                }
+                Output::Event(event) => self.on_event(event),
+            }
+        }
+    }
+
+    fn send_datagram(&self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
+        let Some(pair) = self.udp.get(&(local_port & !1)) else {
+            return;
+        };
+        let socket = &pair.sockets[usize::from(local_port & 1)];
+        let bufs = [io::IoSlice::new(data.head()), io::IoSlice::new(data.body())];
+        let sock = socket2::SockRef::from(socket.get_ref());
+        if let Err(e) = sock.send_to_vectored(&bufs, &dst.into()) {
+            // A full socket buffer or an unreachable client costs one packet,
+            // never the server.
+            tracing::trace!(%dst, error = %e, "datagram dropped");
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::OpenSource { source, spec } => self.media.open(source, spec),
+            Event::CloseSource { source } => self.media.close(source),
+            Event::OpenUdp { port } => {
+                let result = self.open_udp(port).map_err(|e| e.to_string());
+                self.server
+                    .handle_input(Instant::now(), Input::UdpOpened { port, result });
+            }
+            Event::CloseUdp { port } => {
+                self.udp.remove(&port);
+            }
+            other => tracing::debug!(?other, "event not handled by this runtime"),
+        }
+    }
+
+    fn open_udp(&mut self, port: u16) -> io::Result<()> {
+        if self.udp.contains_key(&port) {
+            return Ok(());
+        }
+        let rtp = net::bind_udp(SocketAddr::new(self.udp_ip, port))?;
+        let rtcp = net::bind_udp(SocketAddr::new(self.udp_ip, port + 1))?;
+        let readers = [
+            self.ex
+                .spawn(net::udp_read_loop(port, rtp.clone(), self.net_tx.clone())),
+            self.ex.spawn(net::udp_read_loop(
+                port + 1,
+                rtcp.clone(),
+                self.net_tx.clone(),
+            )),
+        ];
+        self.udp.insert(
+            port,
+            UdpPair {
+                sockets: [rtp, rtcp],
+                _readers: readers,
+            },
+        );
+        Ok(())
+    }
+}

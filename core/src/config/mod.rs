@@ -1,1 +1,34 @@
 //! The configuration files: `rtsp.cfg` (and later `onvif.cfg`), read leniently, reported strictly.
+//!
+//! Happytime's files must load unchanged (DESIGN.md section 2). So:
+//! - unknown elements (newer Happytime builds add some, such as
+//!   `ipv6_enable`) are skipped with a [`ConfigWarning`] naming them;
+//! - an empty element means "use the default", as in the manual's templates;
+//! - an invalid value of a known element is a [`ConfigError`] naming the
+//!   file, the line, the element and the value, and the server must not start.
+//!
+//! The core does no I/O: the binary reads the file and passes its text to
+//! [`parse_rtsp_config`], then logs the warnings. Without a file it uses
+//! [`RtspConfig::default`].
+//!
+//! Layout: [`xml`] reads a bounded element tree; `section` walks it against
+//! a schema and collects warnings; `values` parses value kinds; `rtsp` holds
+//! the `rtsp.cfg` types and `rtsp_parse` fills them.
+
+mod error;
+mod output_match;
+mod rtsp;
+mod rtsp_parse;
+mod section;
+mod values;
+pub mod xml;
+
+#[cfg(test)]
+mod rtsp_tests;
+
+pub use error::{ConfigError, ConfigWarning, WarningKind};
+pub use rtsp::{
+    BackchannelConfig, LogLevel, LoopCount, OutputRule, OutputSettings, ProxyConfig, ProxyTransfer,
+    PusherAudio, PusherConfig, PusherTransfer, PusherTransferMode, RtspConfig, UserCredential,
+};
+pub use rtsp_parse::parse_rtsp_config;

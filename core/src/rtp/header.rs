@@ -30,10 +30,10 @@ impl RtpHeader {
         b
     }
 
-    /// Parses the fixed header of an RTP packet and returns it with the offset
-    /// of the payload (after CSRCs and any header extension), or `None` when
-    /// the packet is not RTP version 2 or is truncated. Padding is not
-    /// stripped from the returned offset; see [`RtpHeader::payload_range`].
+    /// Parses the fixed header of an RTP packet and returns it with the byte
+    /// range of the payload: after CSRCs and any header extension, and
+    /// before any padding. `None` when the packet is not RTP version 2, is
+    /// truncated, or its padding count overruns the packet.
     pub fn parse(packet: &[u8]) -> Option<(RtpHeader, std::ops::Range<usize>)> {
         if packet.len() < RTP_HEADER_LEN || packet[0] >> 6 != 2 {
             return None;
@@ -94,5 +94,19 @@ mod tests {
         p[0] = 0xa0;
         p[12] = 200;
         assert!(RtpHeader::parse(&p).is_none());
+    }
+
+    #[test]
+    fn payload_range_skips_csrcs_and_extension_and_drops_padding() {
+        let mut p = vec![0x80 | 0x20 | 0x10 | 1, 96, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3];
+        p.extend_from_slice(&[9, 9, 9, 9]); // one CSRC
+        p.extend_from_slice(&[0xbe, 0xde, 0, 1, 7, 7, 7, 7]); // extension, 1 word
+        p.extend_from_slice(&[0xaa, 0xbb]); // payload
+        p.extend_from_slice(&[0, 0, 3]); // 3 bytes of padding
+        let (h, range) = RtpHeader::parse(&p).unwrap();
+        assert_eq!(h.sequence, 1);
+        assert_eq!(p[range], [0xaa, 0xbb]);
+        // Extension header cut short.
+        assert!(RtpHeader::parse(&p[..18]).is_none());
     }
 }
