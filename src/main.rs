@@ -1,1 +1,182 @@
-fn main() {}
+//! `onvif-rtsp-server`: serve files and a live test source as standard RTSP
+//! IP-camera streams.
+
+mod cli;
+mod logging;
+mod media_bridge;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use onvif_rtsp_core::config::{RtspConfig, parse_rtsp_config};
+use onvif_rtsp_core::server::{Server, ServerConfig};
+use onvif_rtsp_media::{MediaConfig, MediaEngine};
+use onvif_rtsp_runtime_smol::{RuntimeOptions, media_channel};
+
+use cli::Cli;
+
+/// Exit code for a configuration error (a bad value, an unreadable file).
+const EXIT_CONFIG: u8 = 2;
+
+/// Features of `rtsp.cfg` that this build parses but does not serve yet.
+const NOT_YET_SUPPORTED: &[&str] = &[
+    "multicast",
+    "rtsp_over_http",
+    "rtsp_over_https",
+    "proxy",
+    "pusher",
+    "backchannel",
+    "metadata",
+];
+
+/// File extensions listed as streams at start-up.
+const MEDIA_EXTENSIONS: &[&str] = &[
+    "mp4", "m4v", "mov", "mkv", "webm", "avi", "flv", "ts", "m2ts", "mpg", "mpeg", "3gp", "wav",
+    "mp3", "aac", "m4a", "ogg", "opus", "flac", "mjpeg", "mjpg", "h264", "264", "h265", "265",
+    "hevc",
+];
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rtsp = match load_rtsp_config(cli.rtsp_config.as_deref()) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("onvif-rtsp-server: {message}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let mut rtsp = rtsp;
+    if let Some(port) = cli.rtsp_port {
+        rtsp.server_port = port;
+    }
+    if let Err(e) = logging::init(&rtsp, cli.log_file.as_deref()) {
+        eprintln!("onvif-rtsp-server: cannot open the log file: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    for feature in rtsp.features_in_use() {
+        if NOT_YET_SUPPORTED.contains(&feature) {
+            tracing::warn!(
+                "rtsp.cfg enables `{feature}`, which this build does not support yet; it is ignored"
+            );
+        }
+    }
+    match serve(&cli, rtsp) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("onvif-rtsp-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads `rtsp.cfg`: the file named on the command line (which must exist),
+/// else `rtsp.cfg` in the working directory if there is one, else defaults.
+fn load_rtsp_config(path: Option<&Path>) -> Result<RtspConfig, String> {
+    let (path, required) = match path {
+        Some(p) => (p, true),
+        None => (Path::new("rtsp.cfg"), false),
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!(
+                "onvif-rtsp-server: no rtsp.cfg in the working directory; using the embedded defaults"
+            );
+            return Ok(RtspConfig::default());
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let (config, warnings) =
+        parse_rtsp_config(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
+    for w in warnings {
+        eprintln!("onvif-rtsp-server: warning: {w}");
+    }
+    Ok(config)
+}
+
+fn serve(cli: &Cli, rtsp: RtspConfig) -> Result<(), String> {
+    let media_dir = match &cli.media_dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?,
+    };
+    if !media_dir.is_dir() {
+        return Err(format!(
+            "media directory {} does not exist",
+            media_dir.display()
+        ));
+    }
+    let engine = MediaEngine::new(MediaConfig::new(&media_dir)).map_err(|e| e.to_string())?;
+    let ip = rtsp.server_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let addr = SocketAddr::new(ip, rtsp.server_port);
+    let listener = TcpListener::bind(addr).map_err(|e| {
+        let hint = if rtsp.server_port < 1024 {
+            " (ports below 1024 need root; set <serverport> to 8554 or run as root)"
+        } else {
+            ""
+        };
+        format!("cannot listen on {addr}: {e}{hint}")
+    })?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let unix_now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut cfg = ServerConfig::new(rtsp);
+    cfg.unix_time_at_start = unix_now;
+    cfg.rng_seed = cli
+        .seed
+        .unwrap_or(unix_now.as_nanos() as u64 ^ u64::from(std::process::id()));
+    print_urls(&cfg, bound, &media_dir);
+    let (inbox, receiver) = media_channel(256);
+    let media = media_bridge::GstMedia::new(engine, inbox);
+    let server = Server::new(cfg, Instant::now());
+    onvif_rtsp_runtime_smol::run(
+        server,
+        RuntimeOptions {
+            rtsp_listeners: vec![listener],
+            udp_ip: ip,
+        },
+        Box::new(media),
+        receiver,
+    )
+    .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Prints where to point a player.
+fn print_urls(cfg: &ServerConfig, bound: SocketAddr, media_dir: &Path) {
+    let host = match bound.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let base = format!("rtsp://{host}:{}", bound.port());
+    println!("onvif-rtsp-server listening on {bound}");
+    println!("  live test stream:  {base}/{}", cfg.test_pattern_stream);
+    let mut files: Vec<String> = std::fs::read_dir(media_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| {
+            Path::new(name)
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| MEDIA_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    for name in files.iter().take(50) {
+        println!("  media file:        {base}/{name}");
+    }
+    if files.len() > 50 {
+        println!(
+            "  ... and {} more files in {}",
+            files.len() - 50,
+            media_dir.display()
+        );
+    }
+}

@@ -201,6 +201,8 @@ impl Server {
                 .unwrap_or(st.frames.len());
             t.finished = false;
             t.waiting_keyframe = false;
+            t.loop_offset = Duration::ZERO;
+            t.loops_done = 0;
         }
         s.file_clock = Some(FileClock {
             anchor_at: now,
@@ -208,6 +210,23 @@ impl Server {
             end,
         });
         s.state = PlayState::Playing;
+        self.schedule_rtcp(key);
+        position
+    }
+
+    /// Continues a paused file session where it stopped (no seek).
+    pub(super) fn resume_file(&mut self, key: u64) -> Duration {
+        let now = self.now;
+        let Some(s) = self.sessions.get_mut(&key) else {
+            return Duration::ZERO;
+        };
+        s.file_clock = Some(FileClock {
+            anchor_at: now,
+            anchor_pos: s.paused_at,
+            end: None,
+        });
+        s.state = PlayState::Playing;
+        let position = s.paused_at;
         self.schedule_rtcp(key);
         position
     }
@@ -230,10 +249,7 @@ impl Server {
             ),
             _ => {
                 let pos = s.file_clock.map(|c| c.anchor_pos).unwrap_or(s.paused_at);
-                (
-                    t.seq,
-                    rtp_time(t.ts_base, pos + t.loop_offset, t.clock_rate),
-                )
+                (t.seq, rtp_time(t.ts_base, pos, t.clock_rate))
             }
         }
     }
@@ -381,8 +397,9 @@ impl Server {
         } else if all_finished {
             // Tell the client the stream is over (ffmpeg and GStreamer end on BYE).
             self.send_reports(key, true);
+            // A later PLAY starts over from the beginning.
             if let Some(s) = self.sessions.get_mut(&key) {
-                s.state = PlayState::Paused;
+                s.state = PlayState::Ready;
                 s.paused_at = Duration::ZERO;
                 s.file_clock = None;
             }
@@ -502,7 +519,7 @@ impl Server {
                 }
                 _ => {
                     let pos = s.file_clock.map(|c| c.position(now)).unwrap_or(s.paused_at);
-                    rtp_time(t.ts_base, pos + t.loop_offset, t.clock_rate)
+                    rtp_time(t.ts_base, pos, t.clock_rate)
                 }
             };
             let report = rtcp::SenderReport {

@@ -727,7 +727,12 @@ impl Server {
                             .unwrap_or_default();
                         return self.finish_play(conn, &req, key, &base, resp, pos, None);
                     }
-                    _ => session.paused_at,
+                    _ if session.state == PlayState::Paused => {
+                        // Resume where the session paused: no seek.
+                        let position = self.resume_file(key);
+                        return self.finish_play(conn, &req, key, &base, resp, position, None);
+                    }
+                    _ => Duration::ZERO,
                 };
                 if start > duration && src.complete {
                     return self.reply_error(

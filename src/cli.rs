@@ -1,0 +1,33 @@
+//! Command-line options.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// ONVIF device and RTSP streaming server.
+#[derive(Debug, Parser)]
+#[command(name = "onvif-rtsp-server", version, about)]
+pub struct Cli {
+    /// The RTSP configuration file (default: rtsp.cfg in the working
+    /// directory when present, else the embedded defaults).
+    #[arg(long, value_name = "FILE")]
+    pub rtsp_config: Option<PathBuf>,
+
+    /// Directory whose media files are served (default: the working directory).
+    #[arg(long, value_name = "DIR")]
+    pub media_dir: Option<PathBuf>,
+
+    /// Override `<serverport>` (0 picks a free port).
+    #[arg(long, value_name = "PORT")]
+    pub rtsp_port: Option<u16>,
+
+    /// Log file (default: onvif-rtsp-server.log in the working directory,
+    /// when `<log_enable>` is 1).
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
+    /// Seed of every random choice (session ids, SSRCs, nonces), for
+    /// reproducible runs.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
