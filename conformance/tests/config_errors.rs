@@ -38,3 +38,26 @@ fn missing_config_file_named_on_the_command_line_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.cfg"));
 }
+
+#[test]
+fn features_not_yet_served_are_reported_once_at_start_up() {
+    let server = onvif_rtsp_conformance::blackbox::ServerBuilder::new("features")
+        .config("<multicast>1</multicast><rtsp_over_http>1</rtsp_over_http><ipv6_enable>1</ipv6_enable>")
+        .start();
+    std::thread::sleep(Duration::from_millis(300));
+    let err = server.stderr();
+    for feature in ["multicast", "rtsp_over_http"] {
+        assert_eq!(
+            err.matches(&format!(
+                "`{feature}`, which this build does not support yet"
+            ))
+            .count(),
+            1,
+            "{err}"
+        );
+    }
+    assert!(
+        err.contains("ipv6_enable") && err.contains("unknown element"),
+        "{err}"
+    );
+}

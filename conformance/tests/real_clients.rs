@@ -292,3 +292,41 @@ fn missing_file_is_404_and_server_keeps_serving() {
     assert!(server.is_running());
     assert_eq!(ffprobe(&server.url("testsrc"), "tcp").len(), 2);
 }
+
+#[test]
+fn output_rules_pick_codecs_per_url_pattern() {
+    let builder = ServerBuilder::new("outputs").config(
+        "<output><url>*.mkv</url><video><codec>H265</codec><width>320</width><height>240</height></video></output>\
+         <output><audio><codec>G711A</codec><samplerate>8000</samplerate><channels>1</channels></audio></output>",
+    );
+    for name in ["a.mkv", "b.mp4"] {
+        make_media(
+            &builder.dir().join(name),
+            3.0,
+            (640, 360),
+            25,
+            Some("-c:v libx264 -preset ultrafast -g 25"),
+            Some(("-c:a aac", 48000, 2)),
+        );
+    }
+    let server = builder.start();
+    // *.mkv: video transcoded as the rule says, audio passed through.
+    let mkv = ffprobe(&server.url("a.mkv"), "tcp");
+    let v = mkv.iter().find(|s| s.kind == "video").expect("video");
+    assert_eq!((v.codec.as_str(), v.width, v.height), ("hevc", 320, 240));
+    let a = mkv.iter().find(|s| s.kind == "audio").expect("audio");
+    assert_eq!(a.codec, "aac");
+    // The catch-all rule: video passed through, audio to G.711 A-law.
+    let mp4 = ffprobe(&server.url("b.mp4"), "tcp");
+    let v = mp4.iter().find(|s| s.kind == "video").expect("video");
+    assert_eq!((v.codec.as_str(), v.width, v.height), ("h264", 640, 360));
+    let a = mp4.iter().find(|s| s.kind == "audio").expect("audio");
+    assert_eq!((a.codec.as_str(), a.sample_rate), ("pcm_alaw", 8000));
+    // URL parameters override the rule.
+    let over = ffprobe(&server.url("b.mp4&ae=OPUS"), "tcp");
+    assert!(over.iter().any(|s| s.codec == "opus"), "{over:?}");
+    // Logging per log_enable/log_level: the log file records the sources opened.
+    let log =
+        std::fs::read_to_string(server.dir.path().join("onvif-rtsp-server.log")).expect("log file");
+    assert!(log.contains("opening source"), "{log}");
+}
