@@ -109,6 +109,7 @@ fn serve(cli: &Cli, rtsp: RtspConfig) -> Result<(), String> {
             media_dir.display()
         ));
     }
+    raise_open_file_limit();
     let engine = MediaEngine::new(MediaConfig::new(&media_dir)).map_err(|e| e.to_string())?;
     let ip = rtsp.server_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let addr = SocketAddr::new(ip, rtsp.server_port);
@@ -143,6 +144,16 @@ fn serve(cli: &Cli, rtsp: RtspConfig) -> Result<(), String> {
         receiver,
     )
     .map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Every reader holds a socket, and every UDP session eight; the usual soft
+/// limit of 1024 descriptors would cap a server at about a hundred UDP
+/// readers, so raise it to the hard limit.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(limit = n, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
+    }
 }
 
 /// Prints where to point a player.

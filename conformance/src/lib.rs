@@ -8,3 +8,4 @@
 
 pub mod blackbox;
 pub mod raw;
+pub mod sim;

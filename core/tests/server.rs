@@ -249,9 +249,8 @@ fn udp_port_blocks_follow_udp_base_port_and_skip_taken_ports() {
             .0,
         200
     );
-    let mut closed = h.udp_closed.clone();
-    closed.sort();
-    assert_eq!(closed, vec![30008, 30010]);
+    // The whole block of 8 ports is bound at the first SETUP and closed at the end.
+    assert_eq!(h.udp_closed, vec![30008]);
 }
 
 #[test]

@@ -59,9 +59,9 @@ struct ConnTasks {
     _writer_task: Task<()>,
 }
 
-struct UdpPair {
-    sockets: [Arc<Async<UdpSocket>>; 2],
-    _readers: [Task<()>; 2],
+struct UdpPort {
+    socket: Arc<Async<UdpSocket>>,
+    _reader: Task<()>,
 }
 
 struct Driver<'a> {
@@ -70,7 +70,7 @@ struct Driver<'a> {
     media: Box<dyn MediaControl>,
     net_tx: Sender<NetEvent>,
     conns: HashMap<ConnId, ConnTasks>,
-    udp: HashMap<u16, UdpPair>,
+    udp: HashMap<u16, UdpPort>,
     udp_ip: IpAddr,
     next_deadline: Instant,
 }
@@ -272,10 +272,9 @@ impl Driver<'_> {
     }
 
     fn send_datagram(&self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
-        let Some(pair) = self.udp.get(&(local_port & !1)) else {
+        let Some(UdpPort { socket, .. }) = self.udp.get(&local_port) else {
             return;
         };
-        let socket = &pair.sockets[usize::from(local_port & 1)];
         let bufs = [io::IoSlice::new(data.head()), io::IoSlice::new(data.body())];
         let sock = socket2::SockRef::from(socket.get_ref());
         if let Err(e) = sock.send_to_vectored(&bufs, &dst.into()) {
@@ -289,40 +288,45 @@ impl Driver<'_> {
         match event {
             Event::OpenSource { source, spec } => self.media.open(source, spec),
             Event::CloseSource { source } => self.media.close(source),
-            Event::OpenUdp { port } => {
-                let result = self.open_udp(port).map_err(|e| e.to_string());
+            Event::OpenUdp { port, count } => {
+                let result = self.open_udp(port, count).map_err(|e| e.to_string());
                 self.server
                     .handle_input(Instant::now(), Input::UdpOpened { port, result });
             }
-            Event::CloseUdp { port } => {
-                self.udp.remove(&port);
+            Event::CloseUdp { port, count } => {
+                for p in (0..count).map(|i| port.wrapping_add(i)) {
+                    self.udp.remove(&p);
+                }
             }
             other => tracing::debug!(?other, "event not handled by this runtime"),
         }
     }
 
-    fn open_udp(&mut self, port: u16) -> io::Result<()> {
-        if self.udp.contains_key(&port) {
-            return Ok(());
+    /// Binds `count` ports from `port`, all or none.
+    fn open_udp(&mut self, port: u16, count: u16) -> io::Result<()> {
+        let mut bound = Vec::with_capacity(usize::from(count));
+        for p in (0..count).map(|i| port.checked_add(i)) {
+            let Some(p) = p else {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "port range past 65535"));
+            };
+            if self.udp.contains_key(&p) {
+                continue;
+            }
+            // On failure the sockets bound so far are dropped with `bound`.
+            bound.push((p, net::bind_udp(SocketAddr::new(self.udp_ip, p))?));
         }
-        let rtp = net::bind_udp(SocketAddr::new(self.udp_ip, port))?;
-        let rtcp = net::bind_udp(SocketAddr::new(self.udp_ip, port + 1))?;
-        let readers = [
-            self.ex
-                .spawn(net::udp_read_loop(port, rtp.clone(), self.net_tx.clone())),
-            self.ex.spawn(net::udp_read_loop(
-                port + 1,
-                rtcp.clone(),
-                self.net_tx.clone(),
-            )),
-        ];
-        self.udp.insert(
-            port,
-            UdpPair {
-                sockets: [rtp, rtcp],
-                _readers: readers,
-            },
-        );
+        for (p, socket) in bound {
+            let reader = self
+                .ex
+                .spawn(net::udp_read_loop(p, socket.clone(), self.net_tx.clone()));
+            self.udp.insert(
+                p,
+                UdpPort {
+                    socket,
+                    _reader: reader,
+                },
+            );
+        }
         Ok(())
     }
 }

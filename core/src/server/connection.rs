@@ -36,8 +36,12 @@ pub(crate) struct Connection {
     pub(crate) pending_generation: u32,
     /// Bytes handed to the runtime and not yet reported written.
     pub(crate) backlog: usize,
-    /// Since when the backlog has been over the limit.
-    pub(crate) over_limit_since: Option<Instant>,
+    /// Set when the backlog went over the limit; cleared only when it has
+    /// drained to half of it, so a slow reader resumes with room for a
+    /// whole keyframe instead of flapping at the limit.
+    pub(crate) congested_since: Option<Instant>,
+    /// When the runtime last reported bytes written.
+    pub(crate) last_progress: Instant,
     /// Sessions created on this connection (their TCP tracks die with it).
     pub(crate) sessions: Vec<u64>,
     /// Interleaved channels already used on this connection.
@@ -47,7 +51,12 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
-    pub(crate) fn new(peer: SocketAddr, local: SocketAddr, limits: DecoderLimits) -> Connection {
+    pub(crate) fn new(
+        peer: SocketAddr,
+        local: SocketAddr,
+        limits: DecoderLimits,
+        now: Instant,
+    ) -> Connection {
         Connection {
             peer,
             local,
@@ -55,7 +64,8 @@ impl Connection {
             pending: None,
             pending_generation: 0,
             backlog: 0,
-            over_limit_since: None,
+            congested_since: None,
+            last_progress: now,
             sessions: Vec::new(),
             used_channels: Vec::new(),
             auth_failures: 0,
@@ -132,26 +142,28 @@ impl Server {
         let limit = self.cfg.queue_limit_bytes;
         if let Some(c) = self.conns.get_mut(&conn) {
             c.backlog = c.backlog.saturating_sub(bytes);
-            if c.backlog <= limit {
-                c.over_limit_since = None;
+            c.last_progress = self.now;
+            if c.backlog <= limit / 2 {
+                c.congested_since = None;
             }
         }
     }
 
+    /// Closes a congested connection whose reader made no progress for the
+    /// stall timeout; a slow but moving reader only loses frames.
     pub(super) fn on_stall_timer(&mut self, conn: ConnId) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        match c.over_limit_since {
-            Some(since) if self.now.duration_since(since) >= self.cfg.stall_timeout => {
-                tracing::warn!(peer = %c.peer, backlog = c.backlog, "closing stalled reader");
-                self.close_connection(conn);
-            }
-            Some(since) => {
-                self.timers
-                    .schedule(since + self.cfg.stall_timeout, TimerKind::Stall { conn });
-            }
-            None => {}
+        if c.congested_since.is_none() {
+            return;
+        }
+        let deadline = c.last_progress + self.cfg.stall_timeout;
+        if self.now >= deadline {
+            tracing::warn!(peer = %c.peer, backlog = c.backlog, "closing stalled reader");
+            self.close_connection(conn);
+        } else {
+            self.timers.schedule(deadline, TimerKind::Stall { conn });
         }
     }
 

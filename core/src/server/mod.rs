@@ -98,9 +98,9 @@ pub enum Input<'a> {
     },
     /// The answer to [`Event::OpenUdp`].
     UdpOpened {
-        /// The RTP port asked for.
+        /// The first port asked for.
         port: u16,
-        /// `Err` with the reason when the pair could not be bound.
+        /// `Err` with the reason when any port of the block could not be bound.
         result: Result<(), String>,
     },
     /// The media layer opened a source ([`Event::OpenSource`]).
@@ -180,15 +180,21 @@ pub enum Event {
         /// Which source.
         source: SourceId,
     },
-    /// Bind UDP `port` (RTP) and `port + 1` (RTCP); answer with [`Input::UdpOpened`].
+    /// Bind the `count` consecutive UDP ports from `port` (a session's
+    /// block: RTP/RTCP pairs for video, audio, metadata and back channel), all
+    /// or none; answer with [`Input::UdpOpened`].
     OpenUdp {
-        /// The RTP port.
+        /// The first port.
         port: u16,
+        /// How many ports.
+        count: u16,
     },
-    /// Close the UDP pair opened at `port`.
+    /// Close the ports opened by [`Event::OpenUdp`] with the same `port`.
     CloseUdp {
-        /// The RTP port.
+        /// The first port.
         port: u16,
+        /// How many ports.
+        count: u16,
     },
 }
 
@@ -401,7 +407,7 @@ impl Server {
                 listener: Listener::Rtsp,
             } => {
                 self.conns
-                    .insert(conn, Connection::new(peer, local, self.cfg.decoder_limits));
+                    .insert(conn, Connection::new(peer, local, self.cfg.decoder_limits, now));
             }
             Input::TcpData { conn, data } => self.on_tcp_data(conn, data),
             Input::Written { conn, bytes } => self.on_written(conn, bytes),

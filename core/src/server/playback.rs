@@ -10,6 +10,7 @@ use super::connection::Connection;
 use super::session::{FileClock, PlayState, TrackTransport};
 use super::source::rtp_time;
 use super::timers::{TimerKind, TimerQueue};
+use super::udp_ports::PORTS_PER_BLOCK;
 use super::{ConnId, Event, Output, SendBuf, Server, ServerConfig};
 use crate::config::LoopCount;
 use crate::media::SourceKind;
@@ -61,8 +62,9 @@ fn emit(
     }
 }
 
-/// Whether a TCP reader is too far behind to be sent media now; starts the
-/// stall clock the first time it is.
+/// Whether a TCP reader is too far behind to be sent media now: from when
+/// its backlog passes the limit until it has drained to half of it. Starts
+/// the stall clock when it becomes congested.
 fn congested(
     conns: &mut HashMap<ConnId, Connection>,
     timers: &mut TimerQueue,
@@ -76,13 +78,14 @@ fn congested(
     let Some(c) = conns.get_mut(&conn) else {
         return true;
     };
+    if c.congested_since.is_some() {
+        return true;
+    }
     if c.backlog <= cfg.queue_limit_bytes {
         return false;
     }
-    if c.over_limit_since.is_none() {
-        c.over_limit_since = Some(now);
-        timers.schedule(now + cfg.stall_timeout, TimerKind::Stall { conn });
-    }
+    c.congested_since = Some(now);
+    timers.schedule(c.last_progress.max(now) + cfg.stall_timeout, TimerKind::Stall { conn });
     true
 }
 
@@ -456,12 +459,10 @@ impl Server {
         };
         self.session_keys.remove(&s.id);
         if let Some(block) = s.udp_block {
-            for t in &s.tracks {
-                if let TrackTransport::Udp { server_port, .. } = t.transport {
-                    self.out
-                        .push_back(Output::Event(Event::CloseUdp { port: server_port }));
-                }
-            }
+            self.out.push_back(Output::Event(Event::CloseUdp {
+                port: self.udp.base_port(block),
+                count: PORTS_PER_BLOCK,
+            }));
             self.udp.release(block);
         }
         if let Some(conn) = s.conn {

@@ -11,7 +11,7 @@ use super::select::SelectError;
 use super::session::{PlayState, Session, SessionTrack, TrackTransport};
 use super::source::SourceState;
 use super::timers::TimerKind;
-use super::udp_ports::PortSlot;
+use super::udp_ports::{PORTS_PER_BLOCK, PortSlot};
 use super::{ConnId, Event, Output, Server};
 use crate::media::{Codec, SourceId, SourceKind};
 use crate::rtsp::auth::{self, Authorization, DigestAlgorithm, NonceState};
@@ -463,18 +463,20 @@ impl Server {
                     block: plan_block,
                     reply,
                 };
-                let bound = session
-                    .and_then(|k| self.sessions.get(&k))
-                    .is_some_and(|s| s.tracks.iter().any(|t| matches!(t.transport, TrackTransport::Udp { server_port, .. } if server_port == port)));
-                if bound {
+                if existing_block.is_some() {
+                    // The session's whole block was bound at its first UDP SETUP.
                     self.commit_setup(plan);
                 } else {
-                    self.out.push_back(Output::Event(Event::OpenUdp { port }));
+                    let base = self.udp.base_port(block);
+                    self.out.push_back(Output::Event(Event::OpenUdp {
+                        port: base,
+                        count: PORTS_PER_BLOCK,
+                    }));
                     self.park(
                         conn,
                         Pending::Udp {
                             plan: Box::new(plan),
-                            port,
+                            port: base,
                         },
                     );
                 }
@@ -488,9 +490,12 @@ impl Server {
             _ => None,
         });
         let Some(conn) = waiting else {
-            // Nobody waits any more (the connection went away): release the pair.
+            // Nobody waits any more (the connection went away): release the block.
             if result.is_ok() {
-                self.out.push_back(Output::Event(Event::CloseUdp { port }));
+                self.out.push_back(Output::Event(Event::CloseUdp {
+                    port,
+                    count: PORTS_PER_BLOCK,
+                }));
             }
             return;
         };

@@ -66,6 +66,11 @@ impl UdpPorts {
         self.free.remove(&block);
     }
 
+    /// The first port of `block`.
+    pub(crate) fn base_port(&self, block: u16) -> u16 {
+        self.base + block * PORTS_PER_BLOCK
+    }
+
     /// The RTP port of `slot` in `block` (RTCP is the next port).
     pub(crate) fn rtp_port(&self, block: u16, slot: PortSlot) -> u16 {
         self.base + block * PORTS_PER_BLOCK + 2 * slot as u16

@@ -269,8 +269,8 @@ impl Harness {
                     self.live.retain(|s| *s != source);
                     self.closed.push(source);
                 }
-                Output::Event(Event::OpenUdp { port }) => {
-                    let result = if self.refused_udp_ports.contains(&port) {
+                Output::Event(Event::OpenUdp { port, count }) => {
+                    let result = if (port..port + count).any(|p| self.refused_udp_ports.contains(&p)) {
                         Err("address in use".to_owned())
                     } else {
                         self.udp_opened.push(port);
@@ -279,7 +279,7 @@ impl Harness {
                     self.server
                         .handle_input(self.now, Input::UdpOpened { port, result })
                 }
-                Output::Event(Event::CloseUdp { port }) => self.udp_closed.push(port),
+                Output::Event(Event::CloseUdp { port, .. }) => self.udp_closed.push(port),
                 Output::Event(_) => {}
             }
         }
