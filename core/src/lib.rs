@@ -21,10 +21,14 @@
 
 pub mod client;
 pub mod config;
+pub mod http;
 pub mod media;
+pub mod onvif;
+pub mod onvif_state;
 pub mod rng;
 pub mod rtcp;
 pub mod rtp;
 pub mod rtsp;
 pub mod sdp;
 pub mod server;
+pub mod time_fmt;

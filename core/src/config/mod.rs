@@ -1,4 +1,4 @@
-//! The configuration files: `rtsp.cfg` (and later `onvif.cfg`), read leniently, reported strictly.
+//! The configuration files: `rtsp.cfg` and `onvif.cfg`, read leniently, reported strictly.
 //!
 //! Happytime's files must load unchanged (DESIGN.md section 2). So:
 //! - unknown elements (newer Happytime builds add some, such as
@@ -13,9 +13,14 @@
 //!
 //! Layout: [`xml`] reads a bounded element tree; `section` walks it against
 //! a schema and collects warnings; `values` parses value kinds; `rtsp` holds
-//! the `rtsp.cfg` types and `rtsp_parse` fills them.
+//! the `rtsp.cfg` types and `rtsp_parse` fills them; `onvif` holds the
+//! `onvif.cfg` types and `onvif_parse` fills them ([`parse_onvif_config`],
+//! [`OnvifConfig::default`] without a file). The ONVIF runtime state built
+//! from them, and its `onvifrun.cfg`, is [`crate::onvif_state`].
 
 mod error;
+mod onvif;
+pub(crate) mod onvif_parse;
 mod output_match;
 mod rtsp;
 mod rtsp_parse;
@@ -24,9 +29,20 @@ mod values;
 pub mod xml;
 
 #[cfg(test)]
+pub(crate) mod onvif_tests;
+#[cfg(test)]
 mod rtsp_tests;
 
 pub use error::{ConfigError, ConfigWarning, WarningKind};
+pub use onvif::{
+    AudioEncoderSettings, AudioEncoding, BITRATE_RANGE, DEFAULT_STREAM, DIMENSION_RANGE,
+    DeviceInformation, ENCODING_INTERVAL_RANGE, EventConfig, FRAMERATE_RANGE, GOV_LENGTH_RANGE,
+    GovSettings, H264Profile, H265Profile, JPEG_MAX_DIMENSION, MAX_PROFILES, Mpeg4Profile,
+    OnvifConfig, OnvifUser, ProfileConfig, QUALITY_RANGE, RENEW_INTERVAL_RANGE, Resolution,
+    SESSION_TIMEOUT_RANGE, ScopeConfig, UserLevel, VideoEncoderSettings, VideoEncoding,
+    sample_rate_hz,
+};
+pub use onvif_parse::parse_onvif_config;
 pub use rtsp::{
     BackchannelConfig, LogLevel, LoopCount, OutputRule, OutputSettings, ProxyConfig, ProxyTransfer,
     PusherAudio, PusherConfig, PusherTransfer, PusherTransferMode, RtspConfig, UserCredential,

@@ -406,8 +406,10 @@ impl Server {
                 local,
                 listener: Listener::Rtsp,
             } => {
-                self.conns
-                    .insert(conn, Connection::new(peer, local, self.cfg.decoder_limits, now));
+                self.conns.insert(
+                    conn,
+                    Connection::new(peer, local, self.cfg.decoder_limits, now),
+                );
             }
             Input::TcpData { conn, data } => self.on_tcp_data(conn, data),
             Input::Written { conn, bytes } => self.on_written(conn, bytes),

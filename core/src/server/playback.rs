@@ -85,7 +85,10 @@ fn congested(
         return false;
     }
     c.congested_since = Some(now);
-    timers.schedule(c.last_progress.max(now) + cfg.stall_timeout, TimerKind::Stall { conn });
+    timers.schedule(
+        c.last_progress.max(now) + cfg.stall_timeout,
+        TimerKind::Stall { conn },
+    );
     true
 }
 

@@ -270,12 +270,13 @@ impl Harness {
                     self.closed.push(source);
                 }
                 Output::Event(Event::OpenUdp { port, count }) => {
-                    let result = if (port..port + count).any(|p| self.refused_udp_ports.contains(&p)) {
-                        Err("address in use".to_owned())
-                    } else {
-                        self.udp_opened.push(port);
-                        Ok(())
-                    };
+                    let result =
+                        if (port..port + count).any(|p| self.refused_udp_ports.contains(&p)) {
+                            Err("address in use".to_owned())
+                        } else {
+                            self.udp_opened.push(port);
+                            Ok(())
+                        };
                     self.server
                         .handle_input(self.now, Input::UdpOpened { port, result })
                 }
