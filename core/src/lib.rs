@@ -24,6 +24,7 @@ pub mod config;
 pub mod http;
 pub mod media;
 pub mod onvif;
+pub mod onvif_device;
 pub mod onvif_state;
 pub mod rng;
 pub mod rtcp;

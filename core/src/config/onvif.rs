@@ -238,47 +238,8 @@ impl fmt::Debug for OnvifUser {
     }
 }
 
-/// `<userlevel>`: the ONVIF user levels, most privileged first.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum UserLevel {
-    /// Full access (ONVIF access class `WRITE_SYSTEM` and below).
-    #[default]
-    Administrator,
-    /// Configuration access (`ACTUATE` and below).
-    Operator,
-    /// Read access (`READ_MEDIA` and below).
-    User,
-    /// Only what an unauthenticated client may do (`PRE_AUTH`).
-    Anonymous,
-}
-
-impl UserLevel {
-    /// All levels, most privileged first.
-    pub const ALL: [UserLevel; 4] = [
-        UserLevel::Administrator,
-        UserLevel::Operator,
-        UserLevel::User,
-        UserLevel::Anonymous,
-    ];
-
-    /// The ONVIF name (`tt:UserLevel`): `Administrator`, `Operator`, `User`,
-    /// `Anonymous`.
-    pub fn name(self) -> &'static str {
-        match self {
-            UserLevel::Administrator => "Administrator",
-            UserLevel::Operator => "Operator",
-            UserLevel::User => "User",
-            UserLevel::Anonymous => "Anonymous",
-        }
-    }
-
-    /// The level for its ONVIF name, any case.
-    pub fn from_name(name: &str) -> Option<UserLevel> {
-        Self::ALL
-            .into_iter()
-            .find(|level| level.name().eq_ignore_ascii_case(name))
-    }
-}
+/// `<userlevel>`: the ONVIF user levels (shared with the security layer).
+pub use crate::onvif::access::UserLevel;
 
 /// A picture size in pixels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -15,10 +15,13 @@
 //! | `READ_MEDIA`            | x             | x        | x    |           |
 //! | `ACTUATE`               | x             | x        |      |           |
 
-/// A user's level, as in `onvif.cfg` `<userlevel>` and `tt:UserLevel`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A user's level, as in `onvif.cfg` `<userlevel>` and `tt:UserLevel`,
+/// most privileged first. Administrator is the default, as in Happytime
+/// when `<userlevel>` is empty.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UserLevel {
     /// Full control.
+    #[default]
     Administrator,
     /// Operates the device (media, PTZ, relays), cannot change the system.
     Operator,
@@ -29,18 +32,21 @@ pub enum UserLevel {
 }
 
 impl UserLevel {
+    /// All levels, most privileged first.
+    pub const ALL: [UserLevel; 4] = [
+        UserLevel::Administrator,
+        UserLevel::Operator,
+        UserLevel::User,
+        UserLevel::Anonymous,
+    ];
+
     /// Parses a level name, case-insensitively (`Administrator`, `admin`
     /// is not accepted: the manual spells the four names out).
     pub fn parse(s: &str) -> Option<UserLevel> {
         let s = s.trim();
-        [
-            UserLevel::Administrator,
-            UserLevel::Operator,
-            UserLevel::User,
-            UserLevel::Anonymous,
-        ]
-        .into_iter()
-        .find(|l| l.as_str().eq_ignore_ascii_case(s))
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(s))
     }
 
     /// The `tt:UserLevel` value.

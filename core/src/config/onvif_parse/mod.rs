@@ -283,7 +283,7 @@ pub(crate) fn read_users(
             None => None,
         };
         let level = section.value(cx, &["userlevel"], |t| {
-            UserLevel::from_name(t).ok_or("expected Administrator, Operator, User or Anonymous")
+            UserLevel::parse(t).ok_or("expected Administrator, Operator, User or Anonymous")
         })?;
         let fixed = section.value(cx, &["fixed"], boolean)?;
         let line = section.line();

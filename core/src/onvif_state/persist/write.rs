@@ -169,7 +169,7 @@ impl DeviceState {
             w.open("user", &[]);
             w.leaf("username", &user.username);
             w.leaf("password", &user.password);
-            w.leaf("userlevel", user.level.name());
+            w.leaf("userlevel", user.level.as_str());
             w.flag("fixed", user.fixed);
             w.close("user");
         }
