@@ -26,6 +26,24 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
 
+    /// The ONVIF configuration file (default: onvif.cfg in the working
+    /// directory when present, else the embedded defaults).
+    #[arg(long, value_name = "FILE")]
+    pub onvif_config: Option<PathBuf>,
+
+    /// Where runtime changes made through ONVIF are kept (default:
+    /// onvifrun.cfg in the working directory); loaded at start when present.
+    #[arg(long, value_name = "FILE")]
+    pub onvif_state: Option<PathBuf>,
+
+    /// Override the ONVIF `<http_port>` (0 picks a free port).
+    #[arg(long, value_name = "PORT")]
+    pub onvif_port: Option<u16>,
+
+    /// Serve RTSP only, without the ONVIF device.
+    #[arg(long)]
+    pub no_onvif: bool,
+
     /// Seed of every random choice (session ids, SSRCs, nonces), for
     /// reproducible runs.
     #[arg(long, value_name = "N")]

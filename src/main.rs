@@ -2,19 +2,21 @@
 //! IP-camera streams.
 
 mod cli;
+mod host;
 mod logging;
 mod media_bridge;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use onvif_rtsp_core::config::{RtspConfig, parse_rtsp_config};
-use onvif_rtsp_core::server::{Server, ServerConfig};
+use onvif_rtsp_core::config::{OnvifConfig, RtspConfig, parse_onvif_config, parse_rtsp_config};
+use onvif_rtsp_core::onvif_state::DeviceState;
+use onvif_rtsp_core::server::{Listener, OnvifSetup, Server, ServerConfig};
 use onvif_rtsp_media::{MediaConfig, MediaEngine};
-use onvif_rtsp_runtime_smol::{RuntimeOptions, media_channel};
+use onvif_rtsp_runtime_smol::{RunExit, RuntimeOptions, media_channel};
 
 use cli::Cli;
 
@@ -52,6 +54,17 @@ fn main() -> ExitCode {
     if let Some(port) = cli.rtsp_port {
         rtsp.server_port = port;
     }
+    let onvif = if cli.no_onvif {
+        None
+    } else {
+        match load_onvif(&cli) {
+            Ok(o) => Some(o),
+            Err(message) => {
+                eprintln!("onvif-rtsp-server: {message}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    };
     if let Err(e) = logging::init(&rtsp, cli.log_file.as_deref()) {
         eprintln!("onvif-rtsp-server: cannot open the log file: {e}");
         return ExitCode::from(EXIT_CONFIG);
@@ -63,14 +76,91 @@ fn main() -> ExitCode {
             );
         }
     }
-    match serve(&cli, rtsp) {
-        Ok(()) => ExitCode::SUCCESS,
+    match serve(&cli, rtsp, onvif) {
+        Ok(RunExit::Reboot) => restart(),
         Err(message) => {
             tracing::error!("{message}");
             eprintln!("onvif-rtsp-server: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The ONVIF configuration and the runtime state to start from.
+struct OnvifLoaded {
+    config: OnvifConfig,
+    state: DeviceState,
+    state_file: PathBuf,
+}
+
+/// Reads `onvif.cfg` (as `rtsp.cfg`: named file, else the working
+/// directory's, else defaults), then `onvifrun.cfg` if an earlier run left
+/// one: the runtime changes win over the file, as the manual describes.
+fn load_onvif(cli: &Cli) -> Result<OnvifLoaded, String> {
+    let (path, required) = match cli.onvif_config.as_deref() {
+        Some(p) => (p, true),
+        None => (Path::new("onvif.cfg"), false),
+    };
+    let config = match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let (config, warnings) = parse_onvif_config(&text, &path.display().to_string())
+                .map_err(|e| e.to_string())?;
+            for w in warnings {
+                eprintln!("onvif-rtsp-server: warning: {w}");
+            }
+            config
+        }
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => OnvifConfig::default(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let state_file = cli
+        .onvif_state
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("onvifrun.cfg"));
+    let seed = cli.seed.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64
+    });
+    let state = match std::fs::read_to_string(&state_file) {
+        Ok(text) => {
+            let (state, warnings) =
+                DeviceState::from_runtime_xml(&text, &state_file.display().to_string()).map_err(
+                    |e| {
+                        format!(
+                            "{e} (delete {} to start from onvif.cfg again)",
+                            state_file.display()
+                        )
+                    },
+                )?;
+            for w in warnings {
+                eprintln!("onvif-rtsp-server: warning: {w}");
+            }
+            state
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            DeviceState::from_config(&config, seed)
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", state_file.display())),
+    };
+    Ok(OnvifLoaded {
+        config,
+        state,
+        state_file,
+    })
+}
+
+/// Starts this program again in place, with the same arguments (an ONVIF
+/// SystemReboot).
+fn restart() -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("/proc/self/exe"));
+    let error = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    eprintln!("onvif-rtsp-server: cannot restart: {error}");
+    ExitCode::FAILURE
 }
 
 /// Reads `rtsp.cfg`: the file named on the command line (which must exist),
@@ -98,7 +188,7 @@ fn load_rtsp_config(path: Option<&Path>) -> Result<RtspConfig, String> {
     Ok(config)
 }
 
-fn serve(cli: &Cli, rtsp: RtspConfig) -> Result<(), String> {
+fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunExit, String> {
     let media_dir = match &cli.media_dir {
         Some(d) => d.clone(),
         None => std::env::current_dir().map_err(|e| format!("no working directory: {e}"))?,
@@ -131,14 +221,51 @@ fn serve(cli: &Cli, rtsp: RtspConfig) -> Result<(), String> {
         .seed
         .unwrap_or(unix_now.as_nanos() as u64 ^ u64::from(std::process::id()));
     print_urls(&cfg, bound, &media_dir);
+    let mut listeners = vec![(listener, Listener::Rtsp)];
     let (inbox, receiver) = media_channel(256);
     let media = media_bridge::GstMedia::new(engine, inbox);
-    let server = Server::new(cfg, Instant::now());
+    let test_stream = cfg.test_pattern_stream.clone();
+    let mut server = Server::new(cfg, Instant::now());
+    let mut onvif_state_file = None;
+    if let Some(mut onvif) = onvif {
+        let settings = onvif.state.server().clone();
+        if settings.https_enable {
+            tracing::warn!(
+                "onvif.cfg enables HTTPS, which this build does not serve yet; it is ignored"
+            );
+        }
+        if settings.http_enable {
+            let ip = settings
+                .server_ip
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+            let port = cli.onvif_port.unwrap_or(settings.http_port);
+            let addr = SocketAddr::new(ip, port);
+            let http = TcpListener::bind(addr)
+                .map_err(|e| format!("cannot listen for ONVIF on {addr}: {e}"))?;
+            let onvif_bound = http.local_addr().map_err(|e| e.to_string())?;
+            println!("onvif-rtsp-server ONVIF on {onvif_bound}");
+            println!(
+                "  device service:    http://{}:{}/onvif/device_service",
+                host_for_display(onvif_bound.ip()),
+                onvif_bound.port()
+            );
+            listeners.push((http, Listener::Onvif { tls: false }));
+            onvif.state.set_rtsp_port(bound.port());
+            onvif.state.set_default_stream(&test_stream);
+            server.enable_onvif(OnvifSetup {
+                config: onvif.config,
+                state: onvif.state,
+                host: host::host_info(),
+            })?;
+            onvif_state_file = Some(onvif.state_file);
+        }
+    }
     onvif_rtsp_runtime_smol::run(
         server,
         RuntimeOptions {
-            rtsp_listeners: vec![listener],
+            listeners,
             udp_ip: ip,
+            onvif_state_file,
         },
         Box::new(media),
         receiver,
@@ -156,14 +283,18 @@ fn raise_open_file_limit() {
     }
 }
 
-/// Prints where to point a player.
-fn print_urls(cfg: &ServerConfig, bound: SocketAddr, media_dir: &Path) {
-    let host = match bound.ip() {
+/// An address as a URL host: loopback for "all interfaces", IPv6 bracketed.
+fn host_for_display(ip: IpAddr) -> String {
+    match ip {
         ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
         IpAddr::V6(ip) => format!("[{ip}]"),
         ip => ip.to_string(),
-    };
-    let base = format!("rtsp://{host}:{}", bound.port());
+    }
+}
+
+/// Prints where to point a player.
+fn print_urls(cfg: &ServerConfig, bound: SocketAddr, media_dir: &Path) {
+    let base = format!("rtsp://{}:{}", host_for_display(bound.ip()), bound.port());
     println!("onvif-rtsp-server listening on {bound}");
     println!("  live test stream:  {base}/{}", cfg.test_pattern_stream);
     let mut files: Vec<String> = std::fs::read_dir(media_dir)

@@ -74,6 +74,8 @@ pub struct ServerProcess {
     child: Child,
     /// The RTSP address it listens on.
     pub addr: SocketAddr,
+    /// The ONVIF HTTP address, unless started with `--no-onvif`.
+    pub onvif_addr: Option<SocketAddr>,
     /// Its working directory (media files, config, log).
     pub dir: ScratchDir,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
@@ -127,9 +129,10 @@ impl ServerBuilder {
             format!("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<config>\n{inner}\n</config>\n");
         let cfg_path = self.dir.path().join("rtsp.cfg");
         std::fs::write(&cfg_path, cfg).expect("write rtsp.cfg");
+        let onvif = !self.args.iter().any(|a| a == "--no-onvif");
         let mut child = Command::new(server_binary())
             .current_dir(self.dir.path())
-            .args(["--rtsp-port", "0", "--seed", "1"])
+            .args(["--rtsp-port", "0", "--onvif-port", "0", "--seed", "1"])
             .args(&self.args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -159,25 +162,39 @@ impl ServerBuilder {
                 if let Some(rest) = line.trim().strip_prefix("onvif-rtsp-server listening on ") {
                     let _ = tx.send(rest.to_owned());
                 }
+                if let Some(rest) = line.trim().strip_prefix("onvif-rtsp-server ONVIF on ") {
+                    let _ = tx.send(format!("onvif {rest}"));
+                }
                 line.clear();
             }
         });
-        let listening = rx.recv_timeout(Duration::from_secs(30));
-        let bound: SocketAddr = match listening {
-            Ok(a) => a.parse().expect("listen address"),
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "server did not start: {}",
-                    stderr.lock().map(|s| s.clone()).unwrap_or_default()
-                );
+        let mut rtsp_bound: Option<SocketAddr> = None;
+        let mut onvif_bound: Option<SocketAddr> = None;
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while rtsp_bound.is_none() || (onvif && onvif_bound.is_none()) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => match line.strip_prefix("onvif ") {
+                    Some(a) => onvif_bound = a.parse().ok(),
+                    None => rtsp_bound = line.parse().ok(),
+                },
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "server did not start: {}",
+                        stderr.lock().map(|s| s.clone()).unwrap_or_default()
+                    );
+                }
             }
-        };
-        let addr = SocketAddr::new("127.0.0.1".parse().expect("ip"), bound.port());
+        }
+        let loopback = |a: SocketAddr| SocketAddr::new("127.0.0.1".parse().expect("ip"), a.port());
+        let addr = loopback(rtsp_bound.expect("RTSP address"));
+        let onvif_addr = onvif_bound.map(loopback);
         ServerProcess {
             child,
             addr,
+            onvif_addr,
             dir: self.dir,
             stderr,
         }

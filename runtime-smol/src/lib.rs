@@ -8,10 +8,12 @@
 
 mod inbox;
 mod net;
+mod persist;
 
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -32,23 +34,32 @@ pub trait MediaControl {
     fn close(&self, source: SourceId);
 }
 
-/// Where the runtime listens.
+/// Where the runtime listens and what it writes.
 #[derive(Debug)]
 pub struct RuntimeOptions {
-    /// RTSP listeners (already bound, so the caller reports bind errors and
-    /// tests can use port 0).
-    pub rtsp_listeners: Vec<TcpListener>,
+    /// Listeners (already bound, so the caller reports bind errors and
+    /// tests can use port 0), with what they serve.
+    pub listeners: Vec<(TcpListener, Listener)>,
     /// Address to bind RTP/RTCP UDP ports on.
     pub udp_ip: IpAddr,
+    /// Where `onvifrun.cfg` goes when the ONVIF device changes.
+    pub onvif_state_file: Option<PathBuf>,
 }
 
-/// Runs the server until the process ends (or a listener fails).
+/// Why [`run`] returned.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RunExit {
+    /// An ONVIF client asked for a reboot: the caller restarts the process.
+    Reboot,
+}
+
+/// Runs the server until a client asks for a reboot (or a listener fails).
 pub fn run(
     server: Server,
     options: RuntimeOptions,
     media: Box<dyn MediaControl>,
     inbox_rx: MediaReceiver,
-) -> io::Result<()> {
+) -> io::Result<RunExit> {
     let ex: LocalExecutor<'static> = LocalExecutor::new();
     smol::block_on(ex.run(drive(&ex, server, options, media, inbox_rx)))
 }
@@ -72,6 +83,8 @@ struct Driver<'a> {
     conns: HashMap<ConnId, ConnTasks>,
     udp: HashMap<u16, UdpPort>,
     udp_ip: IpAddr,
+    onvif_state_file: Option<PathBuf>,
+    reboot: bool,
     next_deadline: Instant,
 }
 
@@ -81,16 +94,16 @@ async fn drive(
     options: RuntimeOptions,
     media: Box<dyn MediaControl>,
     inbox_rx: MediaReceiver,
-) -> io::Result<()> {
+) -> io::Result<RunExit> {
     let (net_tx, net_rx) = async_channel::bounded::<NetEvent>(4096);
     let mut next_conn = 1u64;
     let (accept_tx, accept_rx) = async_channel::bounded(64);
     let mut accept_tasks = Vec::new();
-    for listener in options.rtsp_listeners {
+    for (listener, kind) in options.listeners {
         listener.set_nonblocking(true)?;
         let listener = Async::new(listener)?;
         let tx = accept_tx.clone();
-        accept_tasks.push(ex.spawn(net::accept_loop(listener, tx)));
+        accept_tasks.push(ex.spawn(net::accept_loop(listener, kind, tx)));
     }
     let mut driver = Driver {
         ex,
@@ -100,6 +113,8 @@ async fn drive(
         conns: HashMap::new(),
         udp: HashMap::new(),
         udp_ip: options.udp_ip,
+        onvif_state_file: options.onvif_state_file,
+        reboot: false,
         next_deadline: Instant::now(),
     };
     driver.drain();
@@ -129,10 +144,10 @@ async fn drive(
         match event {
             Some(Wake::Net(ev)) => driver.on_net(now, ev),
             Some(Wake::Media(ev)) => driver.on_media(now, ev),
-            Some(Wake::Accept(Ok((stream, peer)))) => {
+            Some(Wake::Accept(Ok((stream, peer, kind)))) => {
                 let conn = ConnId(next_conn);
                 next_conn += 1;
-                driver.on_accept(now, conn, stream, peer);
+                driver.on_accept(now, conn, stream, peer, kind);
             }
             Some(Wake::Accept(Err(e))) => {
                 tracing::error!(error = %e, "listener failed");
@@ -140,18 +155,24 @@ async fn drive(
             }
             Some(Wake::Timer) => driver.server.handle_input(now, Input::Timeout),
             None => {
-                // A channel closed: every sender is gone, nothing more can happen.
-                return Ok(());
+                // The net channel closed: the driver holds a sender, so this
+                // cannot happen while it runs.
+                return Err(io::Error::other("event channel closed"));
             }
         }
         driver.drain();
+        if driver.reboot {
+            // Let the writers send the SystemReboot response first.
+            Timer::after(std::time::Duration::from_millis(300)).await;
+            return Ok(RunExit::Reboot);
+        }
     }
 }
 
 enum Wake {
     Net(NetEvent),
     Media(MediaEvent),
-    Accept(io::Result<(Async<std::net::TcpStream>, SocketAddr)>),
+    Accept(net::Accepted),
     Timer,
 }
 
@@ -162,6 +183,7 @@ impl Driver<'_> {
         conn: ConnId,
         stream: Async<std::net::TcpStream>,
         peer: SocketAddr,
+        listener: Listener,
     ) {
         let local = match stream.get_ref().local_addr() {
             Ok(a) => a,
@@ -193,7 +215,7 @@ impl Driver<'_> {
                 conn,
                 peer,
                 local,
-                listener: Listener::Rtsp,
+                listener,
             },
         );
     }
@@ -293,6 +315,18 @@ impl Driver<'_> {
                 self.server
                     .handle_input(Instant::now(), Input::UdpOpened { port, result });
             }
+            Event::PersistOnvifState { text } => {
+                if let Some(path) = &self.onvif_state_file {
+                    if let Err(e) = persist::write_atomically(path, text.as_bytes()) {
+                        // The change stays in memory; the next one retries.
+                        tracing::error!(file = %path.display(), error = %e, "cannot save the ONVIF state");
+                    }
+                }
+            }
+            Event::Reboot => {
+                tracing::info!("reboot requested by an ONVIF client");
+                self.reboot = true;
+            }
             Event::CloseUdp { port, count } => {
                 for p in (0..count).map(|i| port.wrapping_add(i)) {
                     self.udp.remove(&p);
@@ -307,7 +341,10 @@ impl Driver<'_> {
         let mut bound = Vec::with_capacity(usize::from(count));
         for p in (0..count).map(|i| port.checked_add(i)) {
             let Some(p) = p else {
-                return Err(io::Error::new(io::ErrorKind::InvalidInput, "port range past 65535"));
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "port range past 65535",
+                ));
             };
             if self.udp.contains_key(&p) {
                 continue;

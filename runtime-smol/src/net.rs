@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
 
 use async_channel::{Receiver, Sender};
-use onvif_rtsp_core::server::{ConnId, SendBuf};
+use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
 use smol::Async;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -39,15 +39,19 @@ pub(crate) enum WriterCommand {
 /// Most buffers gathered into one `writev`.
 const MAX_BATCH: usize = 256;
 
+/// A connection a listener accepted, with the kind of listener.
+pub(crate) type Accepted = io::Result<(Async<TcpStream>, SocketAddr, Listener)>;
+
 pub(crate) async fn accept_loop(
     listener: Async<TcpListener>,
-    tx: Sender<io::Result<(Async<TcpStream>, SocketAddr)>>,
+    kind: Listener,
+    tx: Sender<Accepted>,
 ) {
     loop {
         let accepted = listener.accept().await;
         match accepted {
-            Ok(pair) => {
-                if tx.send(Ok(pair)).await.is_err() {
+            Ok((stream, peer)) => {
+                if tx.send(Ok((stream, peer, kind))).await.is_err() {
                     return;
                 }
             }

@@ -9,6 +9,7 @@
 
 mod clock;
 mod connection;
+mod onvif_http;
 mod playback;
 mod request;
 mod select;
@@ -30,8 +31,11 @@ use crate::rtp::RtpPayload;
 use crate::rtsp::DecoderLimits;
 use crate::rtsp::auth::NonceIssuer;
 
+pub use onvif_http::OnvifSetup;
+
 use clock::WallClock;
 use connection::Connection;
+use onvif_http::{HttpConn, OnvifDevice};
 use session::Session;
 use source::Source;
 use timers::{TimerKind, TimerQueue};
@@ -47,6 +51,12 @@ pub struct ConnId(pub u64);
 pub enum Listener {
     /// Plain RTSP (`serverport`).
     Rtsp,
+    /// The ONVIF HTTP port (`http_port` of `onvif.cfg`); `tls` when the
+    /// runtime terminates HTTPS on it (`https_port`).
+    Onvif {
+        /// Whether the connection came in over TLS.
+        tls: bool,
+    },
 }
 
 /// Something that happened, fed to [`Server::handle_input`] with the time it
@@ -189,6 +199,16 @@ pub enum Event {
         /// How many ports.
         count: u16,
     },
+    /// Write `onvifrun.cfg` with this text, atomically (temporary file and
+    /// rename), before carrying out any later output: the change it records
+    /// is acknowledged by the response that follows.
+    PersistOnvifState {
+        /// The whole file.
+        text: String,
+    },
+    /// An ONVIF client asked the device to reboot (SystemReboot); the
+    /// response has been queued before this.
+    Reboot,
     /// Close the ports opened by [`Event::OpenUdp`] with the same `port`.
     CloseUdp {
         /// The first port.
@@ -350,6 +370,8 @@ pub struct Server {
     nonces: NonceIssuer,
     now: Instant,
     conns: HashMap<ConnId, Connection>,
+    http_conns: HashMap<ConnId, HttpConn>,
+    onvif: Option<Box<OnvifDevice>>,
     sessions: HashMap<u64, Session>,
     session_keys: HashMap<String, u64>,
     next_session_key: u64,
@@ -378,6 +400,8 @@ impl Server {
             rng,
             now,
             conns: HashMap::new(),
+            http_conns: HashMap::new(),
+            onvif: None,
             sessions: HashMap::new(),
             session_keys: HashMap::new(),
             next_session_key: 1,
@@ -392,6 +416,16 @@ impl Server {
         }
     }
 
+    /// Runs the ONVIF device on the connections accepted by
+    /// [`Listener::Onvif`] listeners.
+    pub fn enable_onvif(&mut self, setup: OnvifSetup) -> Result<(), String> {
+        let mut secret = [0u8; 16];
+        secret[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        secret[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes());
+        self.onvif = Some(Box::new(OnvifDevice::new(setup, secret, self.now)?));
+        Ok(())
+    }
+
     /// Feeds one input that happened at `now` (monotonic, never earlier than
     /// the previous input's). Drain [`Server::poll_output`] afterwards.
     pub fn handle_input(&mut self, now: Instant, input: Input<'_>) {
@@ -404,6 +438,15 @@ impl Server {
                 conn,
                 peer,
                 local,
+                listener: Listener::Onvif { tls },
+            } => {
+                self.http_conns
+                    .insert(conn, HttpConn::new(peer, local, tls));
+            }
+            Input::Accepted {
+                conn,
+                peer,
+                local,
                 listener: Listener::Rtsp,
             } => {
                 self.conns.insert(
@@ -411,9 +454,15 @@ impl Server {
                     Connection::new(peer, local, self.cfg.decoder_limits, now),
                 );
             }
+            Input::TcpData { conn, data } if self.http_conns.contains_key(&conn) => {
+                self.on_http_data(conn, data)
+            }
             Input::TcpData { conn, data } => self.on_tcp_data(conn, data),
             Input::Written { conn, bytes } => self.on_written(conn, bytes),
-            Input::Closed { conn } => self.drop_connection(conn),
+            Input::Closed { conn } => {
+                self.drop_http(conn);
+                self.drop_connection(conn);
+            }
             Input::Datagram {
                 local_port,
                 src,
@@ -478,6 +527,7 @@ impl Server {
                 self.on_pending_deadline(conn, generation)
             }
             TimerKind::SourceLinger { source } => self.on_source_linger(source),
+            TimerKind::HttpDeadline { conn, generation } => self.on_http_deadline(conn, generation),
         }
     }
 }

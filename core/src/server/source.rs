@@ -46,6 +46,9 @@ pub(crate) struct SourceTrack {
     pub(crate) last_frame: Option<(u32, Instant)>,
     /// Live: sessions playing this track.
     pub(crate) subscribers: Vec<u64>,
+    /// The latest keyframe (live) or the first (file) of a video track,
+    /// for snapshots.
+    pub(crate) last_keyframe: Option<Bytes>,
     /// File: every frame so far, in decode order.
     pub(crate) frames: Vec<CachedFrame>,
 }
@@ -83,6 +86,8 @@ pub(crate) struct Source {
     pub(crate) load_waiters: Vec<ConnId>,
     /// Sessions reading this source.
     pub(crate) sessions: Vec<u64>,
+    /// HTTP connections waiting for a snapshot from this source.
+    pub(crate) snapshot_waiters: Vec<ConnId>,
     /// Sessions that caught up with the end of a still-loading cache.
     pub(crate) starved: Vec<u64>,
     /// File: every frame has arrived (or the cache limit was hit).
@@ -129,7 +134,18 @@ impl Source {
     }
 
     fn is_idle(&self) -> bool {
-        self.sessions.is_empty() && self.waiters.is_empty() && self.load_waiters.is_empty()
+        self.sessions.is_empty()
+            && self.waiters.is_empty()
+            && self.load_waiters.is_empty()
+            && self.snapshot_waiters.is_empty()
+    }
+
+    /// The picture a snapshot of this source shows, once there is one.
+    pub(crate) fn last_video_keyframe(&self) -> Option<Bytes> {
+        self.tracks
+            .iter()
+            .filter(|t| t.info.codec.is_video())
+            .find_map(|t| t.last_keyframe.clone())
     }
 }
 
@@ -154,6 +170,7 @@ impl Server {
                 waiters: Vec::new(),
                 load_waiters: Vec::new(),
                 sessions: Vec::new(),
+                snapshot_waiters: Vec::new(),
                 starved: Vec::new(),
                 complete: false,
                 cache_bytes: 0,
@@ -189,6 +206,7 @@ impl Server {
                     ts_base: self.rng.next_u32(),
                     last_frame: None,
                     subscribers: Vec::new(),
+                    last_keyframe: None,
                     frames: Vec::new(),
                 }),
                 Err(e) => {
@@ -226,11 +244,30 @@ impl Server {
         let Some(track) = src.tracks.get_mut(frame.track) else {
             return;
         };
+        if frame.keyframe && track.info.codec.is_video() {
+            let live = matches!(src.kind, SourceKind::Live);
+            if live || track.last_keyframe.is_none() {
+                track.last_keyframe = Some(frame.data.clone());
+            }
+            if !src.snapshot_waiters.is_empty() {
+                self.deliver_snapshots(id, frame.data.clone());
+            }
+        }
+        let Some(track) = self
+            .sources
+            .get_mut(&id)
+            .and_then(|s| s.tracks.get_mut(frame.track))
+        else {
+            return;
+        };
         self.scratch.clear();
         if let Err(e) = track.packetizer.packetize(&frame.data, &mut self.scratch) {
             tracing::debug!(source = id.0, track = frame.track, error = %e, "frame dropped");
             return;
         }
+        let Some(src) = self.sources.get(&id) else {
+            return;
+        };
         match src.kind {
             SourceKind::Live => self.fan_out_live(id, &frame),
             SourceKind::File { .. } => self.cache_file_frame(id, &frame),
@@ -413,6 +450,7 @@ impl Server {
     /// Ends every session of a source and forgets it.
     fn remove_source(&mut self, id: SourceId, why: &str) {
         self.fail_waiters(id, StatusCode::SERVICE_UNAVAILABLE, why);
+        self.fail_snapshots(id, why);
         let Some(src) = self.sources.get(&id) else {
             return;
         };

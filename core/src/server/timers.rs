@@ -27,6 +27,8 @@ pub(crate) enum TimerKind {
     PendingDeadline { conn: ConnId, generation: u32 },
     /// Close a source nobody uses any more.
     SourceLinger { source: SourceId },
+    /// An HTTP request on the ONVIF port waited its time (long poll or snapshot).
+    HttpDeadline { conn: ConnId, generation: u32 },
 }
 
 /// Deadlines ordered by time, then by insertion so ties are deterministic.
