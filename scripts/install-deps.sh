@@ -15,6 +15,8 @@ packages=(
   gstreamer1.0-libav
   gstreamer1.0-tools
   ffmpeg
+  openssl
+  python3-venv
 )
 
 missing=()

@@ -40,6 +40,10 @@ pub struct Cli {
     #[arg(long, value_name = "PORT")]
     pub onvif_port: Option<u16>,
 
+    /// Override the ONVIF `<https_port>` (0 picks a free port).
+    #[arg(long, value_name = "PORT")]
+    pub onvif_https_port: Option<u16>,
+
     /// Serve RTSP only, without the ONVIF device.
     #[arg(long)]
     pub no_onvif: bool,

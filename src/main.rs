@@ -16,7 +16,9 @@ use onvif_rtsp_core::config::{OnvifConfig, RtspConfig, parse_onvif_config, parse
 use onvif_rtsp_core::onvif_state::DeviceState;
 use onvif_rtsp_core::server::{Listener, OnvifSetup, Server, ServerConfig};
 use onvif_rtsp_media::{MediaConfig, MediaEngine};
-use onvif_rtsp_runtime_smol::{RunExit, RuntimeOptions, media_channel};
+use onvif_rtsp_runtime_smol::{
+    ListenerSpec, RunExit, RuntimeOptions, load_server_config, media_channel,
+};
 
 use cli::Cli;
 
@@ -221,7 +223,11 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
         .seed
         .unwrap_or(unix_now.as_nanos() as u64 ^ u64::from(std::process::id()));
     print_urls(&cfg, bound, &media_dir);
-    let mut listeners = vec![(listener, Listener::Rtsp)];
+    let mut listeners = vec![ListenerSpec {
+        listener,
+        kind: Listener::Rtsp,
+        tls: None,
+    }];
     let (inbox, receiver) = media_channel(256);
     let media = media_bridge::GstMedia::new(engine, inbox);
     let test_stream = cfg.test_pattern_stream.clone();
@@ -229,15 +235,29 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
     let mut onvif_state_file = None;
     if let Some(mut onvif) = onvif {
         let settings = onvif.state.server().clone();
+        let ip = settings
+            .server_ip
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let mut serving = false;
         if settings.https_enable {
-            tracing::warn!(
-                "onvif.cfg enables HTTPS, which this build does not serve yet; it is ignored"
-            );
+            let cert = settings.cert_file.as_deref().unwrap_or("ssl.ca");
+            let key = settings.key_file.as_deref().unwrap_or("ssl.key");
+            let tls = load_server_config(Path::new(cert), Path::new(key))
+                .map_err(|e| format!("onvif.cfg <https_enable>1: {e}"))?;
+            let port = cli.onvif_https_port.unwrap_or(settings.https_port);
+            let addr = SocketAddr::new(ip, port);
+            let https = TcpListener::bind(addr)
+                .map_err(|e| format!("cannot listen for ONVIF over HTTPS on {addr}: {e}"))?;
+            let bound_https = https.local_addr().map_err(|e| e.to_string())?;
+            println!("onvif-rtsp-server ONVIF HTTPS on {bound_https}");
+            listeners.push(ListenerSpec {
+                listener: https,
+                kind: Listener::Onvif { tls: true },
+                tls: Some(tls),
+            });
+            serving = true;
         }
         if settings.http_enable {
-            let ip = settings
-                .server_ip
-                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
             let port = cli.onvif_port.unwrap_or(settings.http_port);
             let addr = SocketAddr::new(ip, port);
             let http = TcpListener::bind(addr)
@@ -249,7 +269,14 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
                 host_for_display(onvif_bound.ip()),
                 onvif_bound.port()
             );
-            listeners.push((http, Listener::Onvif { tls: false }));
+            listeners.push(ListenerSpec {
+                listener: http,
+                kind: Listener::Onvif { tls: false },
+                tls: None,
+            });
+            serving = true;
+        }
+        if serving {
             onvif.state.set_rtsp_port(bound.port());
             onvif.state.set_default_stream(&test_stream);
             server.enable_onvif(OnvifSetup {

@@ -9,6 +9,7 @@
 mod inbox;
 mod net;
 mod persist;
+mod tls;
 
 use std::collections::HashMap;
 use std::io;
@@ -24,6 +25,7 @@ use smol::{Async, LocalExecutor, Task, Timer};
 
 pub use inbox::{MediaInbox, MediaReceiver, media_channel};
 use net::{NetEvent, WriterCommand};
+pub use tls::load_server_config;
 
 /// Opens and closes media sources on the core's behalf (implemented by the
 /// binary on top of the GStreamer media layer, or by tests).
@@ -39,11 +41,22 @@ pub trait MediaControl {
 pub struct RuntimeOptions {
     /// Listeners (already bound, so the caller reports bind errors and
     /// tests can use port 0), with what they serve.
-    pub listeners: Vec<(TcpListener, Listener)>,
+    pub listeners: Vec<ListenerSpec>,
     /// Address to bind RTP/RTCP UDP ports on.
     pub udp_ip: IpAddr,
     /// Where `onvifrun.cfg` goes when the ONVIF device changes.
     pub onvif_state_file: Option<PathBuf>,
+}
+
+/// One listening socket.
+#[derive(Debug)]
+pub struct ListenerSpec {
+    /// The bound socket.
+    pub listener: TcpListener,
+    /// What it serves.
+    pub kind: Listener,
+    /// TLS settings when the runtime terminates TLS on it.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Why [`run`] returned.
@@ -66,6 +79,7 @@ pub fn run(
 
 struct ConnTasks {
     writer: Sender<WriterCommand>,
+    tls: Option<tls::TlsSession>,
     _reader: Task<()>,
     _writer_task: Task<()>,
 }
@@ -99,11 +113,11 @@ async fn drive(
     let mut next_conn = 1u64;
     let (accept_tx, accept_rx) = async_channel::bounded(64);
     let mut accept_tasks = Vec::new();
-    for (listener, kind) in options.listeners {
-        listener.set_nonblocking(true)?;
-        let listener = Async::new(listener)?;
+    for spec in options.listeners {
+        spec.listener.set_nonblocking(true)?;
+        let listener = Async::new(spec.listener)?;
         let tx = accept_tx.clone();
-        accept_tasks.push(ex.spawn(net::accept_loop(listener, kind, tx)));
+        accept_tasks.push(ex.spawn(net::accept_loop(listener, spec.kind, spec.tls, tx)));
     }
     let mut driver = Driver {
         ex,
@@ -144,10 +158,10 @@ async fn drive(
         match event {
             Some(Wake::Net(ev)) => driver.on_net(now, ev),
             Some(Wake::Media(ev)) => driver.on_media(now, ev),
-            Some(Wake::Accept(Ok((stream, peer, kind)))) => {
+            Some(Wake::Accept(Ok((stream, peer, kind, tls)))) => {
                 let conn = ConnId(next_conn);
                 next_conn += 1;
-                driver.on_accept(now, conn, stream, peer, kind);
+                driver.on_accept(now, conn, stream, peer, kind, tls);
             }
             Some(Wake::Accept(Err(e))) => {
                 tracing::error!(error = %e, "listener failed");
@@ -184,7 +198,16 @@ impl Driver<'_> {
         stream: Async<std::net::TcpStream>,
         peer: SocketAddr,
         listener: Listener,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) {
+        let tls = match tls.map(tls::TlsSession::new) {
+            Some(Ok(session)) => Some(session),
+            Some(Err(e)) => {
+                tracing::warn!(%peer, error = %e, "cannot start TLS");
+                return;
+            }
+            None => None,
+        };
         let local = match stream.get_ref().local_addr() {
             Ok(a) => a,
             Err(_) => return,
@@ -205,6 +228,7 @@ impl Driver<'_> {
             conn,
             ConnTasks {
                 writer: writer_tx,
+                tls,
                 _reader: reader,
                 _writer_task: writer_task,
             },
@@ -222,9 +246,38 @@ impl Driver<'_> {
 
     fn on_net(&mut self, now: Instant, ev: NetEvent) {
         match ev {
-            NetEvent::Data { conn, data } => self
-                .server
-                .handle_input(now, Input::TcpData { conn, data: &data }),
+            NetEvent::Data { conn, data } => {
+                let Some(c) = self.conns.get_mut(&conn) else {
+                    return;
+                };
+                let Some(session) = c.tls.as_mut() else {
+                    return self
+                        .server
+                        .handle_input(now, Input::TcpData { conn, data: &data });
+                };
+                let mut plaintext = Vec::new();
+                let received = session.receive(&data, &mut plaintext);
+                let handshake = session.outgoing();
+                if !handshake.is_empty() {
+                    let _ = c
+                        .writer
+                        .try_send(WriterCommand::Data(SendBuf::body_only(handshake.into())));
+                }
+                if let Err(e) = received {
+                    tracing::debug!(error = %e, "TLS failed; closing");
+                    let _ = c.writer.try_send(WriterCommand::Close);
+                    return;
+                }
+                if !plaintext.is_empty() {
+                    self.server.handle_input(
+                        now,
+                        Input::TcpData {
+                            conn,
+                            data: &plaintext,
+                        },
+                    );
+                }
+            }
             NetEvent::Written { conn, bytes } => self
                 .server
                 .handle_input(now, Input::Written { conn, bytes }),
@@ -274,7 +327,18 @@ impl Driver<'_> {
                     return;
                 }
                 Output::Send { conn, data } => {
-                    if let Some(c) = self.conns.get(&conn) {
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        let data = match c.tls.as_mut() {
+                            None => data,
+                            Some(session) => match session.send(&[data.head(), data.body()]) {
+                                Ok(ciphertext) => SendBuf::body_only(ciphertext.into()),
+                                Err(e) => {
+                                    tracing::debug!(error = %e, "TLS send failed; closing");
+                                    let _ = c.writer.try_send(WriterCommand::Close);
+                                    continue;
+                                }
+                            },
+                        };
                         let _ = c.writer.try_send(WriterCommand::Data(data));
                     }
                 }
@@ -284,7 +348,14 @@ impl Driver<'_> {
                     data,
                 } => self.send_datagram(local_port, dst, &data),
                 Output::Close { conn } => {
-                    if let Some(c) = self.conns.get(&conn) {
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        if let Some(session) = c.tls.as_mut() {
+                            session.close();
+                            let alert = session.outgoing();
+                            let _ = c
+                                .writer
+                                .try_send(WriterCommand::Data(SendBuf::body_only(alert.into())));
+                        }
                         let _ = c.writer.try_send(WriterCommand::Close);
                     }
                 }

@@ -40,18 +40,28 @@ pub(crate) enum WriterCommand {
 const MAX_BATCH: usize = 256;
 
 /// A connection a listener accepted, with the kind of listener.
-pub(crate) type Accepted = io::Result<(Async<TcpStream>, SocketAddr, Listener)>;
+pub(crate) type Accepted = io::Result<(
+    Async<TcpStream>,
+    SocketAddr,
+    Listener,
+    Option<Arc<rustls::ServerConfig>>,
+)>;
 
 pub(crate) async fn accept_loop(
     listener: Async<TcpListener>,
     kind: Listener,
+    tls: Option<Arc<rustls::ServerConfig>>,
     tx: Sender<Accepted>,
 ) {
     loop {
         let accepted = listener.accept().await;
         match accepted {
             Ok((stream, peer)) => {
-                if tx.send(Ok((stream, peer, kind))).await.is_err() {
+                if tx
+                    .send(Ok((stream, peer, kind, tls.clone())))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
