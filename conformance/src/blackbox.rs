@@ -79,6 +79,7 @@ pub struct ServerProcess {
     /// Its working directory (media files, config, log).
     pub dir: ScratchDir,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 /// How to start a server.
@@ -155,10 +156,15 @@ impl ServerBuilder {
             }
         });
         let (tx, rx) = mpsc::channel();
+        let stdout_text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stdout_sink = stdout_text.clone();
         std::thread::spawn(move || {
             let mut r = BufReader::new(stdout);
             let mut line = String::new();
             while r.read_line(&mut line).unwrap_or(0) > 0 {
+                if let Ok(mut g) = stdout_sink.lock() {
+                    g.push_str(&line);
+                }
                 if let Some(rest) = line.trim().strip_prefix("onvif-rtsp-server listening on ") {
                     let _ = tx.send(rest.to_owned());
                 }
@@ -197,6 +203,7 @@ impl ServerBuilder {
             onvif_addr,
             dir: self.dir,
             stderr,
+            stdout: stdout_text,
         }
     }
 }
@@ -214,6 +221,13 @@ impl ServerProcess {
             self.addr,
             path.trim_start_matches('/')
         )
+    }
+
+    /// The rest of the first stdout line that starts with `prefix`.
+    pub fn stdout_line(&self, prefix: &str) -> Option<String> {
+        let text = self.stdout.lock().map(|s| s.clone()).unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(str::to_owned))
     }
 
     /// What the server wrote to stderr so far.
