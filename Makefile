@@ -3,10 +3,15 @@ CARGO ?= cargo
 JOBS ?= 2
 ARGS ?=
 
-.PHONY: run test deps build check
+.PHONY: run test deps build check venv
 
 deps:
 	@./scripts/install-deps.sh
+
+## The Python ONVIF clients (Home Assistant's onvif-zeep-async, WSDiscovery)
+## and the XSD validator, in .venv.
+venv: deps
+	@./scripts/python-venv.sh
 
 build: deps
 	$(CARGO) build --release -j$(JOBS) --bin onvif-rtsp-server
@@ -16,9 +21,9 @@ run: build
 	./target/release/onvif-rtsp-server $(ARGS)
 
 ## Runs every test: unit, simulation and black-box tests with real clients.
-test: deps
+test: deps venv
 	$(CARGO) build -j$(JOBS) --workspace --all-targets
-	$(CARGO) test -j$(JOBS) --workspace
+	ONVIF_PYTHON=$(CURDIR)/.venv/bin/python $(CARGO) test -j$(JOBS) --workspace
 
 ## Formatting and lints, as CI reviewers expect them.
 check:
