@@ -44,6 +44,10 @@ pub struct Cli {
     #[arg(long, value_name = "PORT")]
     pub onvif_https_port: Option<u16>,
 
+    /// Do not answer WS-Discovery (no multicast Hello, Bye or ProbeMatches).
+    #[arg(long)]
+    pub no_discovery: bool,
+
     /// Serve RTSP only, without the ONVIF device.
     #[arg(long)]
     pub no_onvif: bool,

@@ -14,10 +14,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use onvif_rtsp_core::config::{OnvifConfig, RtspConfig, parse_onvif_config, parse_rtsp_config};
 use onvif_rtsp_core::onvif_state::DeviceState;
-use onvif_rtsp_core::server::{Listener, OnvifSetup, Server, ServerConfig};
+use onvif_rtsp_core::server::{DISCOVERY_PORT, Listener, OnvifSetup, Server, ServerConfig};
 use onvif_rtsp_media::{MediaConfig, MediaEngine};
 use onvif_rtsp_runtime_smol::{
-    ListenerSpec, RunExit, RuntimeOptions, load_server_config, media_channel,
+    ListenerSpec, RunExit, RuntimeOptions, bind_discovery, load_server_config, media_channel,
 };
 
 use cli::Cli;
@@ -80,6 +80,7 @@ fn main() -> ExitCode {
     }
     match serve(&cli, rtsp, onvif) {
         Ok(RunExit::Reboot) => restart(),
+        Ok(RunExit::Signal) => ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
             eprintln!("onvif-rtsp-server: {message}");
@@ -233,12 +234,15 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
     let test_stream = cfg.test_pattern_stream.clone();
     let mut server = Server::new(cfg, Instant::now());
     let mut onvif_state_file = None;
+    let mut discovery = None;
     if let Some(mut onvif) = onvif {
         let settings = onvif.state.server().clone();
         let ip = settings
             .server_ip
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         let mut serving = false;
+        let mut http_port_bound = None;
+        let mut https_port_bound = None;
         if settings.https_enable {
             let cert = settings.cert_file.as_deref().unwrap_or("ssl.ca");
             let key = settings.key_file.as_deref().unwrap_or("ssl.key");
@@ -249,6 +253,7 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
             let https = TcpListener::bind(addr)
                 .map_err(|e| format!("cannot listen for ONVIF over HTTPS on {addr}: {e}"))?;
             let bound_https = https.local_addr().map_err(|e| e.to_string())?;
+            https_port_bound = Some(bound_https.port());
             println!("onvif-rtsp-server ONVIF HTTPS on {bound_https}");
             listeners.push(ListenerSpec {
                 listener: https,
@@ -263,6 +268,7 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
             let http = TcpListener::bind(addr)
                 .map_err(|e| format!("cannot listen for ONVIF on {addr}: {e}"))?;
             let onvif_bound = http.local_addr().map_err(|e| e.to_string())?;
+            http_port_bound = Some(onvif_bound.port());
             println!("onvif-rtsp-server ONVIF on {onvif_bound}");
             println!(
                 "  device service:    http://{}:{}/onvif/device_service",
@@ -279,10 +285,32 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
         if serving {
             onvif.state.set_rtsp_port(bound.port());
             onvif.state.set_default_stream(&test_stream);
+            let host = host::host_info();
+            if !cli.no_discovery {
+                let addresses: Vec<Ipv4Addr> = host
+                    .interfaces
+                    .iter()
+                    .flat_map(|i| i.ipv4.iter().map(|(a, _)| *a))
+                    .collect();
+                match bind_discovery(DISCOVERY_PORT, &addresses) {
+                    Ok((socket, problem)) => {
+                        if let Some(problem) = problem {
+                            tracing::warn!("WS-Discovery answers unicast probes only: {problem}");
+                        }
+                        discovery = Some(socket);
+                    }
+                    Err(e) => tracing::warn!(
+                        "WS-Discovery is off: cannot bind UDP port {DISCOVERY_PORT}: {e}"
+                    ),
+                }
+            }
             server.enable_onvif(OnvifSetup {
                 config: onvif.config,
                 state: onvif.state,
-                host: host::host_info(),
+                host,
+                http_port: http_port_bound,
+                https_port: https_port_bound,
+                discovery: discovery.is_some(),
             })?;
             onvif_state_file = Some(onvif.state_file);
         }
@@ -293,6 +321,7 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
             listeners,
             udp_ip: ip,
             onvif_state_file,
+            discovery,
         },
         Box::new(media),
         receiver,

@@ -32,6 +32,8 @@ pub fn server_binary() -> PathBuf {
 /// A scratch directory removed on drop.
 pub struct ScratchDir {
     path: PathBuf,
+    /// Borrowed directories are not removed.
+    keep: bool,
 }
 
 impl ScratchDir {
@@ -45,7 +47,7 @@ impl ScratchDir {
         ));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("create scratch dir");
-        ScratchDir { path }
+        ScratchDir { path, keep: false }
     }
 
     /// The directory.
@@ -56,7 +58,9 @@ impl ScratchDir {
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
+        if !self.keep {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
     }
 }
 
@@ -99,6 +103,16 @@ impl ServerBuilder {
         }
     }
 
+    /// A server that will run in the directory of an earlier one (see
+    /// [`ServerProcess::stop`]), with what that one left there.
+    pub fn reuse(dir: ScratchDir) -> ServerBuilder {
+        ServerBuilder {
+            dir,
+            config: None,
+            args: Vec::new(),
+        }
+    }
+
     /// The scratch directory, to put media files in before starting.
     pub fn dir(&self) -> &Path {
         self.dir.path()
@@ -131,10 +145,18 @@ impl ServerBuilder {
         let cfg_path = self.dir.path().join("rtsp.cfg");
         std::fs::write(&cfg_path, cfg).expect("write rtsp.cfg");
         let onvif = !self.args.iter().any(|a| a == "--no-onvif");
+        // Multicast never leaves the machine in tests: discovery runs only
+        // in the network-namespace test, which asks for it.
+        let mut args = self.args.clone();
+        if !args.iter().any(|a| a == "--discovery-in-netns") {
+            args.push("--no-discovery".into());
+        } else {
+            args.retain(|a| a != "--discovery-in-netns");
+        }
         let mut child = Command::new(server_binary())
             .current_dir(self.dir.path())
             .args(["--rtsp-port", "0", "--onvif-port", "0", "--seed", "1"])
-            .args(&self.args)
+            .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -233,6 +255,20 @@ impl ServerProcess {
     /// What the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Stops the process and hands over its directory, e.g. to start
+    /// another server on what this one wrote.
+    pub fn stop(mut self) -> ScratchDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(
+            &mut self.dir,
+            ScratchDir {
+                path: PathBuf::new(),
+                keep: true,
+            },
+        )
     }
 
     /// Whether the process is still running.

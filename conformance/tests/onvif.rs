@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use onvif_rtsp_conformance::blackbox::{ServerBuilder, ffprobe, run_with_timeout};
+use onvif_rtsp_conformance::blackbox::{ServerBuilder, ServerProcess, ffprobe, run_with_timeout};
 
 fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("ONVIF_PYTHON") {
@@ -153,4 +153,271 @@ fn soap_faults_are_soap_never_html() {
     let (status, body) = post(addr, "/onvif/device_service", "<not-xml");
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("Envelope"), "{body}");
+}
+
+/// Runs a script of `conformance/python` with the ONVIF clients' Python.
+fn run_python(args: &[&str], limit: Duration) -> (bool, String, String) {
+    let out = run_with_timeout(Command::new(python()).args(args), limit);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// One ONVIF call through Home Assistant's client: (ok, JSON answer).
+fn call(
+    server: &ServerProcess,
+    user: &str,
+    pass: &str,
+    service: &str,
+    op: &str,
+    params: Option<&str>,
+) -> (bool, String) {
+    let addr = server.onvif_addr.expect("ONVIF port");
+    let port = addr.port().to_string();
+    let script = script("onvif_call.py");
+    let mut args = vec![
+        script.to_str().unwrap(),
+        "127.0.0.1",
+        &port,
+        user,
+        pass,
+        service,
+        op,
+    ];
+    if let Some(p) = params {
+        args.push(p);
+    }
+    let (ok, stdout, stderr) = run_python(&args, Duration::from_secs(60));
+    assert!(!stdout.is_empty(), "{op}: no answer: {stderr}");
+    (ok, stdout)
+}
+
+fn secured(tag: &str) -> ServerBuilder {
+    let builder = ServerBuilder::new(tag);
+    std::fs::write(
+        builder.dir().join("onvif.cfg"),
+        "<?xml version=\"1.0\"?><config><need_auth>1</need_auth>\
+         <user><username>admin</username><password>Pa55word</password><userlevel>Administrator</userlevel></user>\
+         <user><username>viewer</username><password>look</password><userlevel>User</userlevel></user>\
+         <profile><video_source><width>1280</width><height>720</height></video_source>\
+         <video_encoder><width>1280</width><height>720</height><framerate>25</framerate><bitrate_limit>2048</bitrate_limit><encoding>H264</encoding></video_encoder>\
+         <audio_encoder><sample_rate>8</sample_rate><bitrate>64</bitrate><encoding>G711</encoding></audio_encoder></profile>\
+         <profile><video_source><width>1280</width><height>720</height></video_source>\
+         <video_encoder><width>640</width><height>360</height><framerate>25</framerate><bitrate_limit>512</bitrate_limit><encoding>H264</encoding></video_encoder></profile>\
+         <scope>onvif://www.onvif.org/location/country/nowhere</scope>\
+         <event><renew_interval>60</renew_interval><simulate_enable>1</simulate_enable></event></config>",
+    )
+    .unwrap();
+    builder
+}
+
+#[test]
+fn home_assistant_sets_up_the_camera_and_plays_its_streams() {
+    let server = secured("ha").start();
+    let port = server.onvif_addr.expect("ONVIF port").port().to_string();
+    let script = script("ha_setup.py");
+    let (ok, stdout, stderr) = run_python(
+        &[
+            script.to_str().unwrap(),
+            "127.0.0.1",
+            &port,
+            "admin",
+            "Pa55word",
+            "40",
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(ok, "Home Assistant's setup failed:\n{stderr}\n{stdout}");
+    let v = &stdout;
+    for needle in [
+        "\"utc_year\": 20",
+        "\"snapshot_capability\": true",
+        "\"snapshot_is_jpeg\": true",
+        "\"token\": \"ProfileToken_1\"",
+        "\"token\": \"ProfileToken_2\"",
+        "tns1:VideoSource/MotionAlarm",
+        "\"renewed\": true",
+        "\"unsubscribed\": true",
+        "\"subscription_lost\": false",
+    ] {
+        assert!(v.contains(needle), "{needle} missing in {v}");
+    }
+    // The MAC Home Assistant uses as the camera's id is a real one.
+    let macs = v
+        .split("\"macs\": [")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap_or_default();
+    assert!(
+        macs.contains(':') && !macs.contains("00:00:00:00:00:00"),
+        "{macs}"
+    );
+    // Each profile's stream URI plays with the profile's encoder settings.
+    let uris: Vec<&str> = v
+        .split("\"stream_uri\": \"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    assert_eq!(uris.len(), 2, "{v}");
+    let rtsp_port = server.addr.port().to_string();
+    assert!(
+        uris.iter()
+            .all(|u| u.starts_with("rtsp://127.0.0.1:") && u.contains(&rtsp_port)),
+        "{uris:?}"
+    );
+    let credentials = |u: &str| u.replacen("rtsp://", "rtsp://admin:Pa55word@", 1);
+    let main = ffprobe(&credentials(uris[0]), "tcp");
+    let video = main.iter().find(|s| s.kind == "video").expect("video");
+    assert_eq!(
+        (video.codec.as_str(), video.width, video.height),
+        ("h264", 1280, 720)
+    );
+    assert!(main.iter().any(|s| s.codec == "pcm_mulaw"), "{main:?}");
+    let sub = ffprobe(&credentials(uris[1]), "tcp");
+    let video = sub.iter().find(|s| s.kind == "video").expect("video");
+    assert_eq!((video.width, video.height), (640, 360));
+}
+
+#[test]
+fn wrong_passwords_are_refused_by_ws_security_and_by_http_digest() {
+    let server = secured("auth").start();
+    let (ok, answer) = call(
+        &server,
+        "admin",
+        "nope",
+        "devicemgmt",
+        "GetDeviceInformation",
+        None,
+    );
+    assert!(!ok && answer.contains("fault"), "{answer}");
+    let (ok, answer) = call(
+        &server,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "GetDeviceInformation",
+        None,
+    );
+    assert!(ok && answer.contains("Manufacturer"), "{answer}");
+    // A User may read but not change the system.
+    let (ok, answer) = call(&server, "viewer", "look", "devicemgmt", "GetScopes", None);
+    assert!(ok, "{answer}");
+    let (ok, answer) = call(
+        &server,
+        "viewer",
+        "look",
+        "devicemgmt",
+        "SetHostname",
+        Some("{\"Name\": \"x\"}"),
+    );
+    assert!(!ok, "{answer}");
+    // HTTP Digest (RFC 7616, MD5), as ONVIF Device Manager and curl use it.
+    let addr = server.onvif_addr.unwrap();
+    let digest = format!(
+        r#"
+import urllib.request, sys
+url = "http://{addr}/onvif/device_service"
+body = b'{body}'
+def attempt(password):
+    mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    mgr.add_password(None, url, "admin", password)
+    opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(mgr))
+    req = urllib.request.Request(url, data=body, headers={{"Content-Type": "application/soap+xml"}})
+    try:
+        return opener.open(req, timeout=20).status
+    except urllib.error.HTTPError as e:
+        return e.code
+print(attempt("Pa55word"), attempt("wrong"))
+"#,
+        body =
+            envelope(r#"<GetDeviceInformation xmlns="http://www.onvif.org/ver10/device/wsdl"/>"#)
+    );
+    let out = run_with_timeout(
+        Command::new("python3").args(["-c", &digest]),
+        Duration::from_secs(60),
+    );
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(line, "200 401", "{}", String::from_utf8_lossy(&out.stderr));
+    // PRE_AUTH: the time is readable with a wrong password (clock-skewed clients).
+    let (ok, answer) = call(
+        &server,
+        "admin",
+        "nope",
+        "devicemgmt",
+        "GetSystemDateAndTime",
+        None,
+    );
+    assert!(ok && answer.contains("UTCDateTime"), "{answer}");
+}
+
+#[test]
+fn changes_made_through_onvif_survive_a_restart() {
+    let builder = secured("persist");
+    let dir = builder.dir().to_owned();
+    let server = builder.start();
+    let (ok, answer) = call(
+        &server,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "AddScopes",
+        Some("{\"ScopeItem\": [\"onvif://www.onvif.org/location/room/lab\"]}"),
+    );
+    assert!(ok, "{answer}");
+    let (ok, answer) = call(
+        &server,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "SetHostname",
+        Some("{\"Name\": \"lab-camera\"}"),
+    );
+    assert!(ok, "{answer}");
+    // The change is on disk as soon as it is acknowledged.
+    let saved = std::fs::read_to_string(dir.join("onvifrun.cfg")).expect("onvifrun.cfg written");
+    assert!(saved.contains("location/room/lab") && saved.contains("lab-camera"));
+    // The same directory, a new process: onvifrun.cfg is loaded.
+    let again = ServerBuilder::reuse(server.stop()).start();
+    let (ok, answer) = call(&again, "admin", "Pa55word", "devicemgmt", "GetScopes", None);
+    assert!(ok && answer.contains("location/room/lab"), "{answer}");
+    let (ok, answer) = call(
+        &again,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "GetHostname",
+        None,
+    );
+    assert!(ok && answer.contains("lab-camera"), "{answer}");
+}
+
+#[test]
+fn set_video_encoder_configuration_changes_the_stream_a_client_decodes() {
+    let server = secured("encoder").start();
+    let port = server.onvif_addr.expect("ONVIF port").port().to_string();
+    let script = script("set_encoder_resolution.py");
+    let (ok, stdout, stderr) = run_python(
+        &[
+            script.to_str().unwrap(),
+            "127.0.0.1",
+            &port,
+            "admin",
+            "Pa55word",
+            "ProfileToken_1",
+            "320",
+            "240",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(ok, "{stderr}");
+    let uri = stdout.trim();
+    let streams = ffprobe(&uri.replacen("rtsp://", "rtsp://admin:Pa55word@", 1), "tcp");
+    let video = streams.iter().find(|s| s.kind == "video").expect("video");
+    assert_eq!(
+        (video.codec.as_str(), video.width, video.height),
+        ("h264", 320, 240),
+        "{uri}"
+    );
 }

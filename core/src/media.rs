@@ -128,6 +128,8 @@ pub struct VideoOutput {
     pub framerate: Option<u32>,
     /// Output bit rate in kbit/s when encoding.
     pub bitrate_kbps: Option<u32>,
+    /// Frames from one keyframe to the next when encoding (ONVIF GovLength).
+    pub keyframe_interval: Option<u32>,
 }
 
 /// Wanted audio output of a source; `None` fields mean "as the source is".

@@ -84,7 +84,12 @@ pub(crate) fn plan_video(
         height: want.height.map(even),
         framerate,
         bitrate_kbps: want.bitrate_kbps.filter(|b| *b > 0),
-        keyint: framerate.or(props.fps).unwrap_or(FALLBACK_GOP),
+        keyint: want
+            .keyframe_interval
+            .filter(|k| *k > 0)
+            .or(framerate)
+            .or(props.fps)
+            .unwrap_or(FALLBACK_GOP),
     })
 }
 

@@ -96,6 +96,7 @@ fn outputs_follow_the_spec() {
                 height: Some(240),
                 framerate: Some(10),
                 bitrate_kbps: Some(300),
+                keyframe_interval: Some(20),
             },
             AudioOutput {
                 codec: Some(AudioCodec::Opus),

@@ -6,6 +6,8 @@
 //! UDP ports the core asks for, and hands media events in. It decides
 //! nothing itself.
 
+mod discovery;
+mod http_post;
 mod inbox;
 mod net;
 mod persist;
@@ -20,9 +22,12 @@ use std::time::Instant;
 
 use async_channel::Sender;
 use onvif_rtsp_core::media::{MediaEvent, SourceId, SourceSpec};
-use onvif_rtsp_core::server::{ConnId, Event, Input, Listener, Output, SendBuf, Server};
+use onvif_rtsp_core::server::{
+    ConnId, DISCOVERY_PORT, Event, Input, Listener, Output, SendBuf, Server,
+};
 use smol::{Async, LocalExecutor, Task, Timer};
 
+pub use discovery::bind_discovery;
 pub use inbox::{MediaInbox, MediaReceiver, media_channel};
 use net::{NetEvent, WriterCommand};
 pub use tls::load_server_config;
@@ -46,6 +51,8 @@ pub struct RuntimeOptions {
     pub udp_ip: IpAddr,
     /// Where `onvifrun.cfg` goes when the ONVIF device changes.
     pub onvif_state_file: Option<PathBuf>,
+    /// The WS-Discovery socket ([`bind_discovery`]), when the device is discoverable.
+    pub discovery: Option<UdpSocket>,
 }
 
 /// One listening socket.
@@ -64,6 +71,8 @@ pub struct ListenerSpec {
 pub enum RunExit {
     /// An ONVIF client asked for a reboot: the caller restarts the process.
     Reboot,
+    /// SIGINT or SIGTERM: the server said goodbye (WS-Discovery Bye) and stopped.
+    Signal,
 }
 
 /// Runs the server until a client asks for a reboot (or a listener fails).
@@ -131,25 +140,49 @@ async fn drive(
         reboot: false,
         next_deadline: Instant::now(),
     };
+    if let Some(socket) = options.discovery {
+        driver.add_udp_socket(DISCOVERY_PORT, socket)?;
+    }
+    let signals =
+        async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int]);
+    let mut signals = match signals {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch for SIGTERM/SIGINT; no WS-Discovery Bye at exit");
+            None
+        }
+    };
     driver.drain();
     loop {
         let deadline = driver.next_deadline;
         let event = smol::future::or(
-            async { Some(Wake::Net(net_rx.recv().await.ok()?)) },
-            smol::future::or(
-                async {
-                    match inbox_rx.recv().await {
-                        Some(ev) => Some(Wake::Media(ev)),
-                        // No media layer any more: keep serving what is cached.
-                        None => smol::future::pending().await,
+            async {
+                match signals.as_mut() {
+                    Some(s) => {
+                        use smol::stream::StreamExt;
+                        s.next().await;
+                        Some(Wake::Signal)
                     }
-                },
+                    None => smol::future::pending().await,
+                }
+            },
+            smol::future::or(
+                async { Some(Wake::Net(net_rx.recv().await.ok()?)) },
                 smol::future::or(
-                    async { accept_rx.recv().await.ok().map(Wake::Accept) },
                     async {
-                        Timer::at(deadline).await;
-                        Some(Wake::Timer)
+                        match inbox_rx.recv().await {
+                            Some(ev) => Some(Wake::Media(ev)),
+                            // No media layer any more: keep serving what is cached.
+                            None => smol::future::pending().await,
+                        }
                     },
+                    smol::future::or(
+                        async { accept_rx.recv().await.ok().map(Wake::Accept) },
+                        async {
+                            Timer::at(deadline).await;
+                            Some(Wake::Timer)
+                        },
+                    ),
                 ),
             ),
         )
@@ -168,6 +201,18 @@ async fn drive(
                 return Err(e);
             }
             Some(Wake::Timer) => driver.server.handle_input(now, Input::Timeout),
+            Some(Wake::Signal) => {
+                tracing::info!("stopping");
+                if let Some(Output::SendTo {
+                    local_port,
+                    dst,
+                    data,
+                }) = driver.server.goodbye()
+                {
+                    driver.send_datagram(local_port, dst, &data);
+                }
+                return Ok(RunExit::Signal);
+            }
             None => {
                 // The net channel closed: the driver holds a sender, so this
                 // cannot happen while it runs.
@@ -188,6 +233,7 @@ enum Wake {
     Media(MediaEvent),
     Accept(net::Accepted),
     Timer,
+    Signal,
 }
 
 impl Driver<'_> {
@@ -394,6 +440,23 @@ impl Driver<'_> {
                     }
                 }
             }
+            Event::HttpPost {
+                url,
+                content_type,
+                body,
+            } => {
+                self.ex
+                    .spawn(async move {
+                        match http_post::post(&url, &content_type, &body).await {
+                            Ok(status) if (200..300).contains(&status) => {}
+                            Ok(status) => {
+                                tracing::debug!(%url, status, "event consumer refused a Notify")
+                            }
+                            Err(e) => tracing::debug!(%url, error = %e, "cannot deliver a Notify"),
+                        }
+                    })
+                    .detach();
+            }
             Event::Reboot => {
                 tracing::info!("reboot requested by an ONVIF client");
                 self.reboot = true;
@@ -405,6 +468,25 @@ impl Driver<'_> {
             }
             other => tracing::debug!(?other, "event not handled by this runtime"),
         }
+    }
+
+    /// Serves an already bound UDP socket on `port`.
+    fn add_udp_socket(&mut self, port: u16, socket: UdpSocket) -> io::Result<()> {
+        socket.set_nonblocking(true)?;
+        let socket = Arc::new(Async::new(socket)?);
+        let reader = self.ex.spawn(net::udp_read_loop(
+            port,
+            socket.clone(),
+            self.net_tx.clone(),
+        ));
+        self.udp.insert(
+            port,
+            UdpPort {
+                socket,
+                _reader: reader,
+            },
+        );
+        Ok(())
     }
 
     /// Binds `count` ports from `port`, all or none.

@@ -504,6 +504,7 @@ fn several_outputs_keep_order_and_match_top_down() {
             height: Some(720),
             framerate: Some(25),
             bitrate_kbps: Some(2048),
+            keyframe_interval: None,
         }
     );
     assert_eq!(cfg.outputs[1].video.width, None);

@@ -10,6 +10,7 @@
 //! through an [`Endpoint`](crate::onvif::Endpoint) built by
 //! [`build_registry`], and carries out the handlers' effects.
 
+pub mod capabilities;
 pub mod device;
 pub mod discovery;
 pub mod events;

@@ -203,3 +203,129 @@ impl fmt::Display for StateError {
 }
 
 impl std::error::Error for StateError {}
+
+/// `ter:A` then `ter:B`, as a static subcode chain.
+macro_rules! ter_chain {
+    ($first:literal) => {
+        &[concat!("ter:", $first)]
+    };
+    ($first:literal, $second:literal) => {
+        &[concat!("ter:", $first), concat!("ter:", $second)]
+    };
+}
+
+impl From<StateError> for crate::onvif::Fault {
+    /// The SOAP fault a service answers a refused change with: the code
+    /// and subcodes of [`StateError::fault`], the error text as reason. So
+    /// handlers can write `ctx.state.create_profile(name, None)?`.
+    fn from(error: StateError) -> crate::onvif::Fault {
+        use StateError::*;
+        let subcodes: &'static [&'static str] = match &error {
+            NoProfile(_) => ter_chain!("InvalidArgVal", "NoProfile"),
+            NoConfig(_) => ter_chain!("InvalidArgVal", "NoConfig"),
+            NoSource(_) => ter_chain!("InvalidArgVal", "NoSource"),
+            ConfigModify(_) => ter_chain!("InvalidArgVal", "ConfigModify"),
+            ProfileExists(_) => ter_chain!("InvalidArgVal", "ProfileExists"),
+            MaxProfiles => ter_chain!("Action", "MaxNVTProfiles"),
+            DeletionOfFixedProfile(_) => ter_chain!("Action", "DeletionOfFixedProfile"),
+            ConfigurationConflict(_) => ter_chain!("Action", "ConfigurationConflict"),
+            UsernameClash(_) => ter_chain!("OperationProhibited", "UsernameClash"),
+            UsernameMissing(_) => ter_chain!("InvalidArgVal", "UsernameMissing"),
+            FixedUser(_) => ter_chain!("InvalidArgVal", "FixedUser"),
+            TooManyUsers => ter_chain!("Action", "TooManyUsers"),
+            UsernameTooLong => ter_chain!("OperationProhibited", "UsernameTooLong"),
+            UsernameTooShort => ter_chain!("OperationProhibited", "UsernameTooShort"),
+            PasswordTooLong => ter_chain!("OperationProhibited", "PasswordTooLong"),
+            PasswordTooWeak => ter_chain!("OperationProhibited", "PasswordTooWeak"),
+            AnonymousNotAllowed => ter_chain!("OperationProhibited", "AnonymousNotAllowed"),
+            TooManyScopes => ter_chain!("Action", "TooManyScopes"),
+            ScopeOverwrite(_) => ter_chain!("OperationProhibited", "ScopeOverwrite"),
+            FixedScope(_) => ter_chain!("OperationProhibited", "FixedScope"),
+            NoScope(_) => ter_chain!("InvalidArgVal", "NoScope"),
+            InvalidHostname(_) => ter_chain!("InvalidArgVal", "InvalidHostname"),
+            InvalidIpv4Address(_) => ter_chain!("InvalidArgVal", "InvalidIPv4Address"),
+            InvalidIpv6Address(_) => ter_chain!("InvalidArgVal", "InvalidIPv6Address"),
+            InvalidDnsName(_) => ter_chain!("InvalidArgVal", "InvalidDnsName"),
+            ServiceNotSupported(_) => ter_chain!("InvalidArgVal", "ServiceNotSupported"),
+            InvalidPort(_) => ter_chain!("InvalidArgVal", "PortAlreadyInUse"),
+            InvalidTimeZone(_) => ter_chain!("InvalidArgVal", "InvalidTimeZone"),
+            InvalidDateTime(_) => ter_chain!("InvalidArgVal", "InvalidDateTime"),
+            MaxOsds => ter_chain!("Action", "MaxOSDs"),
+            NoRelayOutput(_) => ter_chain!("InvalidArgVal", "RelayToken"),
+            InvalidArgument(_) => ter_chain!("InvalidArgVal"),
+        };
+        let reason = error.to_string();
+        if error.fault().receiver {
+            crate::onvif::Fault::receiver(subcodes, reason)
+        } else {
+            crate::onvif::Fault::sender(subcodes, reason)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onvif::{Fault, FaultCode as SoapCode};
+
+    /// One error of every kind.
+    fn every_error() -> Vec<StateError> {
+        use StateError::*;
+        let s = || String::from("x");
+        vec![
+            NoProfile(s()),
+            NoConfig(s()),
+            NoSource(s()),
+            ConfigModify(s()),
+            ProfileExists(s()),
+            MaxProfiles,
+            DeletionOfFixedProfile(s()),
+            ConfigurationConflict(s()),
+            UsernameClash(s()),
+            UsernameMissing(s()),
+            FixedUser(s()),
+            TooManyUsers,
+            UsernameTooLong,
+            UsernameTooShort,
+            PasswordTooLong,
+            PasswordTooWeak,
+            AnonymousNotAllowed,
+            TooManyScopes,
+            ScopeOverwrite(s()),
+            FixedScope(s()),
+            NoScope(s()),
+            InvalidHostname(s()),
+            InvalidIpv4Address(s()),
+            InvalidIpv6Address(s()),
+            InvalidDnsName(s()),
+            ServiceNotSupported(s()),
+            InvalidPort(s()),
+            InvalidTimeZone(s()),
+            InvalidDateTime(s()),
+            MaxOsds,
+            NoRelayOutput(s()),
+            InvalidArgument(s()),
+        ]
+    }
+
+    #[test]
+    fn soap_faults_carry_the_state_fault_codes() {
+        for error in every_error() {
+            let code = error.fault();
+            let reason = error.to_string();
+            let fault = Fault::from(error);
+            let expected: Vec<String> = std::iter::once(code.subcode)
+                .chain(code.detail)
+                .map(|name| format!("ter:{name}"))
+                .collect();
+            assert_eq!(fault.subcodes, expected.as_slice(), "{reason}");
+            let soap = if code.receiver {
+                SoapCode::Receiver
+            } else {
+                SoapCode::Sender
+            };
+            assert_eq!(fault.code, soap, "{reason}");
+            assert_eq!(fault.reason, reason);
+        }
+    }
+}

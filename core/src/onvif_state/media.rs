@@ -60,7 +60,40 @@ impl DeviceState {
         if self.profiles[index].fixed {
             return Err(StateError::DeletionOfFixedProfile(token.to_owned()));
         }
+        self.multicast_streaming.retain(|t| t != token);
         Ok(self.profiles.remove(index))
+    }
+
+    /// Renames a profile (Media2 AddConfiguration with a `Name`).
+    pub fn rename_profile(&mut self, token: &str, name: &str) -> Result<(), StateError> {
+        let index = self.profile_index(token)?;
+        let name = clean_name(name).map_err(|_| {
+            StateError::InvalidArgument("profile name too long or with control characters".into())
+        })?;
+        self.profiles[index].name = name;
+        Ok(())
+    }
+
+    /// StartMulticastStreaming / StopMulticastStreaming: marks the
+    /// profile's multicast stream as started (or not). Runtime only: the
+    /// flag is not persisted and a deleted profile loses it.
+    pub fn set_multicast_streaming(
+        &mut self,
+        profile_token: &str,
+        started: bool,
+    ) -> Result<(), StateError> {
+        self.profile_index(profile_token)?;
+        self.multicast_streaming.retain(|t| t != profile_token);
+        if started {
+            self.multicast_streaming.push(profile_token.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Whether StartMulticastStreaming started the profile's multicast
+    /// stream (and StopMulticastStreaming has not stopped it since).
+    pub fn multicast_streaming(&self, profile_token: &str) -> bool {
+        self.multicast_streaming.iter().any(|t| t == profile_token)
     }
 
     /// Add*Configuration / Media2 AddConfiguration: puts the configuration
@@ -329,5 +362,56 @@ impl DeviceState {
             .iter()
             .position(|p| p.token == token)
             .ok_or_else(|| StateError::NoProfile(token.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::OnvifConfig;
+
+    #[test]
+    fn profiles_are_renamed_with_checked_names() {
+        let mut state = DeviceState::from_config(&OnvifConfig::default(), 1);
+        state.rename_profile("ProfileToken_2", "  Sub  ").unwrap();
+        assert_eq!(state.profile("ProfileToken_2").unwrap().name, "Sub");
+        assert_eq!(
+            state.rename_profile("nope", "x"),
+            Err(StateError::NoProfile("nope".into()))
+        );
+        assert!(matches!(
+            state.rename_profile("ProfileToken_2", &"n".repeat(65)),
+            Err(StateError::InvalidArgument(_))
+        ));
+        assert_eq!(state.profile("ProfileToken_2").unwrap().name, "Sub");
+    }
+
+    #[test]
+    fn multicast_streaming_is_a_runtime_flag_per_profile() {
+        let mut state = DeviceState::from_config(&OnvifConfig::default(), 1);
+        let persisted = state.to_runtime_xml();
+        assert!(!state.multicast_streaming("ProfileToken_1"));
+        state
+            .set_multicast_streaming("ProfileToken_1", true)
+            .unwrap();
+        state
+            .set_multicast_streaming("ProfileToken_1", true)
+            .unwrap();
+        assert!(state.multicast_streaming("ProfileToken_1"));
+        assert!(!state.multicast_streaming("ProfileToken_2"));
+        assert_eq!(state.to_runtime_xml(), persisted);
+        state
+            .set_multicast_streaming("ProfileToken_1", false)
+            .unwrap();
+        assert!(!state.multicast_streaming("ProfileToken_1"));
+        assert_eq!(
+            state.set_multicast_streaming("nope", true),
+            Err(StateError::NoProfile("nope".into()))
+        );
+        // A deleted profile takes its flag along.
+        let token = state.create_profile("extra", None).unwrap();
+        state.set_multicast_streaming(&token, true).unwrap();
+        state.delete_profile(&token).unwrap();
+        assert!(!state.multicast_streaming(&token));
     }
 }

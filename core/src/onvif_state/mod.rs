@@ -110,6 +110,9 @@ pub struct DeviceState {
     date_time: DateTimeSettings,
     endpoint_reference: String,
     default_stream: String,
+    /// Profiles whose multicast streaming StartMulticastStreaming started
+    /// (runtime only, not persisted).
+    multicast_streaming: Vec<String>,
 }
 
 impl DeviceState {
@@ -148,6 +151,7 @@ impl DeviceState {
             date_time: DateTimeSettings::default(),
             endpoint_reference,
             default_stream: DEFAULT_STREAM.to_owned(),
+            multicast_streaming: Vec::new(),
         };
         let explicit: Vec<&str> = config
             .profiles

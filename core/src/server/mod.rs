@@ -31,7 +31,7 @@ use crate::rtp::RtpPayload;
 use crate::rtsp::DecoderLimits;
 use crate::rtsp::auth::NonceIssuer;
 
-pub use onvif_http::OnvifSetup;
+pub use onvif_http::{DISCOVERY_PORT, OnvifSetup};
 
 use clock::WallClock;
 use connection::Connection;
@@ -209,6 +209,16 @@ pub enum Event {
     /// An ONVIF client asked the device to reboot (SystemReboot); the
     /// response has been queued before this.
     Reboot,
+    /// POST a WS-BaseNotification `Notify` to an event consumer. Best
+    /// effort: no answer is expected, a failure is only logged.
+    HttpPost {
+        /// The consumer's address.
+        url: String,
+        /// The request's `Content-Type`.
+        content_type: String,
+        /// The SOAP envelope.
+        body: String,
+    },
     /// Close the ports opened by [`Event::OpenUdp`] with the same `port`.
     CloseUdp {
         /// The first port.
@@ -422,7 +432,12 @@ impl Server {
         let mut secret = [0u8; 16];
         secret[..8].copy_from_slice(&self.rng.next_u64().to_le_bytes());
         secret[8..].copy_from_slice(&self.rng.next_u64().to_le_bytes());
-        self.onvif = Some(Box::new(OnvifDevice::new(setup, secret, self.now)?));
+        let rng = self.rng.fork();
+        let unix_now = self.clock.unix(self.now);
+        let device = OnvifDevice::new(setup, secret, rng, self.now, unix_now)?;
+        self.onvif = Some(Box::new(device));
+        self.announce();
+        self.onvif_housekeeping();
         Ok(())
     }
 
@@ -464,6 +479,11 @@ impl Server {
                 self.drop_connection(conn);
             }
             Input::Datagram {
+                local_port: DISCOVERY_PORT,
+                src,
+                data,
+            } if self.onvif.is_some() => self.on_discovery_datagram(src, data),
+            Input::Datagram {
                 local_port,
                 src,
                 data,
@@ -479,6 +499,7 @@ impl Server {
             Input::SourceFailed { source, error } => self.on_source_failed(source, error),
         }
         self.run_timers();
+        self.onvif_housekeeping();
     }
 
     /// The next thing to do; [`Output::Timeout`] when drained.
@@ -528,6 +549,7 @@ impl Server {
             }
             TimerKind::SourceLinger { source } => self.on_source_linger(source),
             TimerKind::HttpDeadline { conn, generation } => self.on_http_deadline(conn, generation),
+            TimerKind::OnvifHousekeeping => self.on_onvif_timer(),
         }
     }
 }

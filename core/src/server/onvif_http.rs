@@ -21,7 +21,9 @@ use crate::onvif::{
     AccessClass, Answer, AuthRequest, Effect, Endpoint, Outcome, Parked, RequestEnv, Security,
     SecurityConfig, WakeReason, XmlLimits,
 };
+use crate::onvif_device::discovery::{Discovery, DiscoveryHost};
 use crate::onvif_device::{self, HostInfo, OnvifContext, events::EventState, snapshot_profile};
+use crate::rng::Rng;
 use crate::onvif_state::{DeviceState, FactoryDefault, StreamLocation, StreamSetup};
 use crate::rtsp::url::parse_target;
 
@@ -34,22 +36,46 @@ pub struct OnvifSetup {
     pub state: DeviceState,
     /// The host's name and interfaces.
     pub host: HostInfo,
+    /// The ONVIF HTTP port as bound (it may differ from `http_port`).
+    pub http_port: Option<u16>,
+    /// The ONVIF HTTPS port as bound.
+    pub https_port: Option<u16>,
+    /// Answer WS-Discovery on [`DISCOVERY_PORT`] (the runtime bound the
+    /// port and, when it could, joined the multicast group).
+    pub discovery: bool,
 }
+
+/// The WS-Discovery UDP port: datagrams on it go to the discovery machine.
+pub const DISCOVERY_PORT: u16 = 3702;
 
 /// The ONVIF part of the server.
 pub(crate) struct OnvifDevice {
     endpoint: Endpoint<OnvifContext>,
     pub(crate) ctx: OnvifContext,
+    discovery: Option<Discovery>,
+    /// Drives the event simulation (seeded, so runs repeat).
+    rng: Rng,
+    /// The housekeeping timer already armed, so it is armed once.
+    timer_at: Option<Instant>,
 }
 
 impl OnvifDevice {
     pub(crate) fn new(
         setup: OnvifSetup,
         secret: [u8; 16],
+        mut rng: Rng,
         now: Instant,
+        unix_now: Duration,
     ) -> Result<OnvifDevice, String> {
         let registry = onvif_device::build_registry().map_err(|e| e.to_string())?;
         let security = Security::new(SecurityConfig::default(), secret, now);
+        let discovery = setup.discovery.then(|| {
+            let mut host = DiscoveryHost::from_state(&setup.state, &setup.host);
+            host.http_port = setup.http_port;
+            host.https_port = setup.https_port;
+            // The instance id must grow from one start to the next (AppSequence).
+            Discovery::new(&setup.state, host, unix_now.as_secs(), rng.next_u64())
+        });
         Ok(OnvifDevice {
             endpoint: Endpoint::new(registry, security, XmlLimits::default()),
             ctx: OnvifContext {
@@ -58,6 +84,9 @@ impl OnvifDevice {
                 events: EventState::default(),
                 host: setup.host,
             },
+            discovery,
+            rng,
+            timer_at: None,
         })
     }
 }
@@ -103,10 +132,16 @@ impl HttpConn {
 }
 
 impl Server {
-    /// The device's Unix time (the host clock; the state's manual offset is
-    /// applied by the handlers that report time).
+    /// The device's clock: the host's Unix time plus the manual offset an
+    /// ONVIF client set (SetSystemDateAndTime is stored, never applied to
+    /// the host). Security checks UsernameToken freshness against it, since
+    /// clients sign with the device time they read.
     fn device_time(&self) -> Duration {
-        self.clock.unix(self.now)
+        let host = self.clock.unix(self.now);
+        match &self.onvif {
+            Some(d) => onvif_device::device::device_clock(&d.ctx.state, host),
+            None => host,
+        }
     }
 
     fn request_env(&self, c: &HttpConn) -> RequestEnv {
@@ -180,7 +215,10 @@ impl Server {
             match effect {
                 // Written before the response goes out, so an acknowledged
                 // change is on disk (the runtime handles outputs in order).
-                Effect::PersistConfig => self.persist_onvif_state(),
+                Effect::PersistConfig => {
+                    self.persist_onvif_state();
+                    self.sync_discovery();
+                }
                 Effect::FactoryDefault { hard } => {
                     if let Some(d) = self.onvif.as_mut() {
                         let kind = if hard {
@@ -191,6 +229,7 @@ impl Server {
                         d.ctx.state.reset_to_factory_default(&d.ctx.config, kind);
                     }
                     self.persist_onvif_state();
+                    self.sync_discovery();
                 }
                 other => after.push(other),
             }
@@ -284,6 +323,7 @@ impl Server {
             return;
         };
         let peer = c.peer.ip();
+        let device_time = self.device_time();
         let Some(device) = self.onvif.as_mut() else {
             return;
         };
@@ -294,7 +334,7 @@ impl Server {
             soap_header: None,
             peer,
             now: self.now,
-            device_time: self.clock.unix(self.now),
+            device_time,
         };
         if let Err(denial) =
             device
@@ -458,8 +498,126 @@ impl Server {
         }
     }
 
-    /// Publishes an event to the event service's subscribers.
+    /// Publishes an event to the event service's subscribers and wakes
+    /// the pull points it reached.
     fn publish_event(&mut self, notification: crate::onvif::Notification) {
         tracing::debug!(topic = %notification.topic, "ONVIF event");
+        let Some(d) = self.onvif.as_mut() else {
+            return;
+        };
+        for id in d.ctx.events.publish(notification) {
+            self.wake_parked(id, WakeReason::Signal);
+        }
+    }
+
+    /// Tells discovery about changed scopes or discovery mode (it sends
+    /// Hello or Bye as the change requires).
+    fn sync_discovery(&mut self) {
+        let now = self.now;
+        if let Some(d) = self.onvif.as_mut() {
+            if let Some(discovery) = d.discovery.as_mut() {
+                discovery.sync(now, &d.ctx.state);
+            }
+        }
+    }
+
+    /// A WS-Discovery datagram (Probe, Resolve) arrived.
+    pub(super) fn on_discovery_datagram(&mut self, src: SocketAddr, data: &[u8]) {
+        let now = self.now;
+        if let Some(discovery) = self.onvif.as_mut().and_then(|d| d.discovery.as_mut()) {
+            discovery.handle_datagram(now, src, data);
+        }
+    }
+
+    /// The first Hello, once the server is up.
+    pub(super) fn announce(&mut self) {
+        let now = self.now;
+        let hello = self
+            .onvif
+            .as_mut()
+            .and_then(|d| d.discovery.as_mut())
+            .and_then(|discovery| discovery.hello(now));
+        if let Some(datagram) = hello {
+            self.send_discovery(datagram);
+        }
+    }
+
+    /// The Bye to send before the server stops, if it is discoverable.
+    pub fn goodbye(&mut self) -> Option<Output> {
+        let datagram = self.onvif.as_mut()?.discovery.as_mut()?.bye()?;
+        Some(Output::SendTo {
+            local_port: DISCOVERY_PORT,
+            dst: datagram.destination,
+            data: SendBuf::body_only(Bytes::from(datagram.payload)),
+        })
+    }
+
+    fn send_discovery(&mut self, datagram: onvif_device::discovery::Datagram) {
+        self.out.push_back(Output::SendTo {
+            local_port: DISCOVERY_PORT,
+            dst: datagram.destination,
+            data: SendBuf::body_only(Bytes::from(datagram.payload)),
+        });
+    }
+
+    /// After every input: discovery answers that are due,
+    /// WS-BaseNotification pushes, and the one timer for subscription
+    /// expiry, the event simulation and discovery's delayed answers.
+    pub(super) fn onvif_housekeeping(&mut self) {
+        let now = self.now;
+        let Some(d) = self.onvif.as_mut() else {
+            return;
+        };
+        let mut datagrams = Vec::new();
+        if let Some(discovery) = d.discovery.as_mut() {
+            while let Some(datagram) = discovery.poll_transmit(now) {
+                datagrams.push(datagram);
+            }
+        }
+        let pushes = d.ctx.events.take_push();
+        let next = [
+            d.ctx.events.next_deadline(),
+            d.ctx.events.next_simulation(&d.ctx.state, now),
+            d.discovery.as_ref().and_then(Discovery::next_deadline),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let arm = match (next, d.timer_at) {
+            (Some(at), Some(armed)) => at < armed,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if let (true, Some(at)) = (arm, next) {
+            d.timer_at = Some(at);
+            self.timers
+                .schedule(at.max(now), TimerKind::OnvifHousekeeping);
+        }
+        for datagram in datagrams {
+            self.send_discovery(datagram);
+        }
+        for push in pushes {
+            self.out.push_back(Output::Event(Event::HttpPost {
+                url: push.consumer_url,
+                content_type: push.content_type.to_owned(),
+                body: push.envelope,
+            }));
+        }
+    }
+
+    /// The housekeeping timer: expire subscriptions, run the simulation.
+    pub(super) fn on_onvif_timer(&mut self) {
+        let now = self.now;
+        let device_time = self.device_time();
+        let Some(d) = self.onvif.as_mut() else {
+            return;
+        };
+        d.timer_at = None;
+        let mut woken = d.ctx.events.expire(now);
+        let OnvifDevice { ctx, rng, .. } = &mut **d;
+        woken.extend(ctx.events.run_simulation(&ctx.state, now, device_time, rng));
+        for id in woken {
+            self.wake_parked(id, WakeReason::Signal);
+        }
     }
 }

@@ -45,6 +45,14 @@ impl Server {
                 "h" => video.height = Some(parse_dimension(value).ok_or_else(bad)?),
                 "ae" => audio.codec = Some(parse_audio_codec(value).ok_or_else(bad)?),
                 "sr" => audio.sample_rate = Some(parse_sample_rate(value).ok_or_else(bad)?),
+                // The encoder settings an ONVIF profile adds (framerate,
+                // bitrate, GOP length, audio bitrate); they apply whenever
+                // the stream is encoded or transcoded, and never force a
+                // transcode of a file on their own.
+                "fps" => video.framerate = Some(parse_in(value, 1..=120).ok_or_else(bad)?),
+                "br" => video.bitrate_kbps = Some(parse_in(value, 8..=100_000).ok_or_else(bad)?),
+                "gov" => video.keyframe_interval = Some(parse_in(value, 1..=1000).ok_or_else(bad)?),
+                "ab" => audio.bitrate_kbps = Some(parse_in(value, 8..=512).ok_or_else(bad)?),
                 // Transport hints (t=unicast|multicast, p=udp|tcp|rtsp|http) describe
                 // how the client will connect; SETUP's Transport header decides.
                 _ => {}
@@ -104,6 +112,10 @@ pub(crate) fn parse_audio_codec(v: &str) -> Option<AudioCodec> {
         "OPUS" => AudioCodec::Opus,
         _ => return None,
     })
+}
+
+fn parse_in(v: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+    v.parse().ok().filter(|n| range.contains(n))
 }
 
 fn parse_dimension(v: &str) -> Option<u32> {

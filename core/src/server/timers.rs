@@ -29,6 +29,8 @@ pub(crate) enum TimerKind {
     SourceLinger { source: SourceId },
     /// An HTTP request on the ONVIF port waited its time (long poll or snapshot).
     HttpDeadline { conn: ConnId, generation: u32 },
+    /// Event subscription expiry, event simulation, delayed discovery answers.
+    OnvifHousekeeping,
 }
 
 /// Deadlines ordered by time, then by insertion so ties are deterministic.

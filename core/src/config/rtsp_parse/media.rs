@@ -41,6 +41,8 @@ fn read_video_output(
         bitrate_kbps: section
             .value(cx, &["bitrate"], values::optional_count)?
             .flatten(),
+        // rtsp.cfg has no GOP setting; the encoder's default applies.
+        keyframe_interval: None,
     };
     section.finish(cx);
     Ok(video)

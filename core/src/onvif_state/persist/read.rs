@@ -277,6 +277,7 @@ impl DeviceState {
             date_time,
             endpoint_reference,
             default_stream: DEFAULT_STREAM.to_owned(),
+            multicast_streaming: Vec::new(),
         };
         Ok((state, cx.into_warnings()))
     }
