@@ -91,6 +91,7 @@ pub struct ServerBuilder {
     dir: ScratchDir,
     config: Option<String>,
     args: Vec<String>,
+    netns: Option<String>,
 }
 
 impl ServerBuilder {
@@ -100,6 +101,7 @@ impl ServerBuilder {
             dir: ScratchDir::new(tag),
             config: None,
             args: Vec::new(),
+            netns: None,
         }
     }
 
@@ -110,6 +112,7 @@ impl ServerBuilder {
             dir,
             config: None,
             args: Vec::new(),
+            netns: None,
         }
     }
 
@@ -122,6 +125,13 @@ impl ServerBuilder {
     /// `udp_base_port` are added unless given.
     pub fn config(mut self, inner_xml: &str) -> ServerBuilder {
         self.config = Some(inner_xml.to_owned());
+        self
+    }
+
+    /// Runs the server inside a network namespace (see [`NetNs`]) with
+    /// WS-Discovery on: multicast stays inside the namespace.
+    pub fn in_netns(mut self, ns: &NetNs) -> ServerBuilder {
+        self.netns = Some(ns.name.clone());
         self
     }
 
@@ -148,12 +158,18 @@ impl ServerBuilder {
         // Multicast never leaves the machine in tests: discovery runs only
         // in the network-namespace test, which asks for it.
         let mut args = self.args.clone();
-        if !args.iter().any(|a| a == "--discovery-in-netns") {
+        if self.netns.is_none() {
             args.push("--no-discovery".into());
-        } else {
-            args.retain(|a| a != "--discovery-in-netns");
         }
-        let mut child = Command::new(server_binary())
+        let mut command = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(server_binary());
+                c
+            }
+            None => Command::new(server_binary()),
+        };
+        let mut child = command
             .current_dir(self.dir.path())
             .args(["--rtsp-port", "0", "--onvif-port", "0", "--seed", "1"])
             .args(&args)
@@ -518,4 +534,76 @@ pub fn ffmpeg_decode(
         }
     }
     d
+}
+
+/// A network namespace with only `lo` (up, multicast on, 224.0.0.0/4
+/// routed to it), so multicast tests never send a packet off the machine.
+/// Deleted on drop.
+pub struct NetNs {
+    /// Its name, for `ip netns exec`.
+    pub name: String,
+}
+
+impl NetNs {
+    /// Creates the namespace; `Err` with the reason when this machine does
+    /// not allow it (no root, no iproute2).
+    pub fn create(tag: &str) -> Result<NetNs, String> {
+        let name = format!("ors-{tag}-{}", std::process::id());
+        let ip = |args: &[&str]| -> Result<(), String> {
+            let out = Command::new("ip")
+                .args(args)
+                .output()
+                .map_err(|e| format!("cannot run ip: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "ip {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ))
+            }
+        };
+        ip(&["netns", "add", &name])?;
+        let ns = NetNs { name };
+        ip(&["netns", "exec", &ns.name, "ip", "link", "set", "lo", "up"])?;
+        ip(&[
+            "netns",
+            "exec",
+            &ns.name,
+            "ip",
+            "link",
+            "set",
+            "lo",
+            "multicast",
+            "on",
+        ])?;
+        ip(&[
+            "netns",
+            "exec",
+            &ns.name,
+            "ip",
+            "route",
+            "add",
+            "224.0.0.0/4",
+            "dev",
+            "lo",
+        ])?;
+        Ok(ns)
+    }
+
+    /// A command that runs `program` inside the namespace.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).arg(program);
+        c
+    }
+}
+
+impl Drop for NetNs {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
 }
