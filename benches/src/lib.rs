@@ -1,1 +1,22 @@
-//! Benchmark support: the RTSP load generator.
+//! Benchmark support for `onvif-rtsp-server`: the RTSP load generator
+//! (`rtsp-load`) and the pieces it is built from.
+//!
+//! - [`framing`]: zero-copy framing of `$`-interleaved RTP mixed with RTSP
+//!   responses;
+//! - [`rtp_stats`]: per-channel RTP packet and sequence-gap accounting;
+//! - [`sdp`], [`url`]: the SDP and URL handling an RTSP client needs;
+//! - [`reader`]: one simulated reader (OPTIONS .. PLAY, then counting);
+//! - [`load`]: the run (ramp, steady window, stop) and [`report`] its summary;
+//! - [`procfs`]: CPU and memory of a process from `/proc`;
+//! - [`server`]: starting the server under test.
+#![warn(missing_docs)]
+
+pub mod framing;
+pub mod load;
+pub mod procfs;
+pub mod reader;
+pub mod report;
+pub mod rtp_stats;
+pub mod sdp;
+pub mod server;
+pub mod url;
