@@ -4,8 +4,8 @@
 //! filters, expiry, simulation, push subscriptions, and every response
 //! checked against the official XSDs.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod xsd;
+
 use std::time::{Duration, Instant};
 
 use onvif_rtsp_core::config::OnvifConfig;
@@ -337,59 +337,9 @@ fn subscription_address(r: &Reply) -> String {
         .expect("SubscriptionReference/Address")
 }
 
-/// The Python that validates against the XSDs, if there is one, and
-/// whether it was asked for explicitly (`$ONVIF_PYTHON`).
-fn validator_python() -> Option<(PathBuf, bool)> {
-    if let Some(p) = std::env::var_os("ONVIF_PYTHON") {
-        return Some((PathBuf::from(p), true));
-    }
-    let venv = PathBuf::from("/tmp/venv-test/bin/python");
-    venv.exists().then_some((venv, false))
-}
-
-/// Validates envelopes with `conformance/python/onvif_validate.py`;
-/// skipped (with a note) without Python and xmlschema.
+/// Validates envelopes against the ONVIF schemas.
 fn validate(bodies: &[(String, String)], tag: &str) {
-    let Some((python, explicit)) = validator_python() else {
-        eprintln!("onvif_events: no ONVIF_PYTHON and no /tmp/venv-test; XSD validation skipped");
-        return;
-    };
-    let dir = std::env::temp_dir().join(format!("onvif_events_{tag}_{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut files = Vec::new();
-    for (i, (name, body)) in bodies.iter().enumerate() {
-        let path = dir.join(format!("{i:02}_{name}.xml"));
-        std::fs::write(&path, body).unwrap();
-        files.push(path);
-    }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../conformance/python/onvif_validate.py"
-    );
-    let output = Command::new(&python)
-        .arg(script)
-        .args(&files)
-        .output()
-        .expect("run the validator");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if stderr.contains("No module named 'xmlschema'") && !explicit {
-        eprintln!(
-            "onvif_events: {} lacks xmlschema; XSD validation skipped",
-            python.display()
-        );
-        return;
-    }
-    assert!(
-        output.status.success(),
-        "XSD validation failed:\n{stdout}\n{stderr}"
-    );
-    assert_eq!(
-        stdout.lines().filter(|l| l.starts_with("OK")).count(),
-        files.len(),
-        "{stdout}"
-    );
-    let _ = std::fs::remove_dir_all(&dir);
+    xsd::validate_envelopes(&format!("events-{tag}"), bodies);
 }
 
 #[test]

@@ -8,8 +8,9 @@
 
 mod onvif_common;
 
+mod xsd;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use onvif_common::{Parsed, T0_UNIX, fixture, http_post};
@@ -1072,41 +1073,6 @@ fn osds_and_multicast_flags() {
     assert!(!d.ctx.state.multicast_streaming("ProfileToken_2"));
 }
 
-/// Where the schema validator is, and the Python that runs it; `None`
-/// (with a message) when this machine cannot validate.
-fn validator() -> Option<(PathBuf, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf();
-    let script = root.join("conformance/python/onvif_validate.py");
-    let python = match std::env::var_os("ONVIF_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let venv = PathBuf::from("/tmp/venv-test/bin/python");
-            if !venv.exists() {
-                eprintln!(
-                    "SKIPPING schema validation: set ONVIF_PYTHON to a Python with xmlschema \
-                     (or create /tmp/venv-test)"
-                );
-                return None;
-            }
-            venv
-        }
-    };
-    let schemas = std::env::var_os("ONVIF_SCHEMAS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/onvif-schemas"));
-    if !schemas.join("ver10/schema/onvif.xsd").exists() {
-        eprintln!(
-            "SKIPPING schema validation: no ONVIF schemas at {} (set ONVIF_SCHEMAS)",
-            schemas.display()
-        );
-        return None;
-    }
-    Some((python, script))
-}
-
 /// One request of the walk: the endpoint path, the operation, the body.
 type Step = (&'static str, &'static str, String);
 
@@ -1380,47 +1346,14 @@ fn scripted_walk_through_every_operation_is_schema_valid() {
         assert_eq!(registered, walked, "{service:?}");
     }
 
-    let dir = std::env::temp_dir().join(format!(
-        "onvif-media-walk-{}-{}",
-        std::process::id(),
-        T0_UNIX
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut files = Vec::new();
-    for (i, (path, op, body)) in walk.iter().enumerate() {
+    let mut envelopes = Vec::new();
+    for (path, op, body) in &walk {
         let r = d.call(path, body);
         assert_eq!(r.status(), 200, "{op}: {}", r.http.body);
         let body = r.body();
         assert_eq!(body.name, format!("{op}Response"), "{op}");
         let service = if *path == MEDIA { "media" } else { "media2" };
-        let file = dir.join(format!("{i:03}_{service}_{op}.xml"));
-        std::fs::write(&file, &r.http.body).unwrap();
-        files.push(file);
+        envelopes.push((format!("{service}_{op}"), r.http.body.clone()));
     }
-
-    let Some((python, script)) = validator() else {
-        let _ = std::fs::remove_dir_all(&dir);
-        return;
-    };
-    let output = std::process::Command::new(&python)
-        .arg(&script)
-        .args(&files)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", python.display()));
-    let report = String::from_utf8_lossy(&output.stdout);
-    let failures: Vec<&str> = report.lines().filter(|l| !l.starts_with("OK")).collect();
-    assert!(
-        output.status.success() && failures.is_empty(),
-        "schema validation failed (files kept in {}):\n{}\n{}",
-        dir.display(),
-        failures.join("\n"),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(report.lines().count(), files.len(), "{report}");
-    // ONVIF_KEEP_WALK=1 keeps the responses for a look.
-    if std::env::var_os("ONVIF_KEEP_WALK").is_some() {
-        eprintln!("responses kept in {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
+    xsd::validate_envelopes("media-walk", &envelopes);
 }

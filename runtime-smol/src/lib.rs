@@ -104,6 +104,8 @@ struct Driver<'a> {
     media: Box<dyn MediaControl>,
     net_tx: Sender<NetEvent>,
     conns: HashMap<ConnId, ConnTasks>,
+    /// Data for each connection gathered during the current drain.
+    pending: HashMap<ConnId, Vec<SendBuf>>,
     udp: HashMap<u16, UdpPort>,
     udp_ip: IpAddr,
     onvif_state_file: Option<PathBuf>,
@@ -134,6 +136,7 @@ async fn drive(
         media,
         net_tx,
         conns: HashMap::new(),
+        pending: HashMap::new(),
         udp: HashMap::new(),
         udp_ip: options.udp_ip,
         onvif_state_file: options.onvif_state_file,
@@ -307,7 +310,9 @@ impl Driver<'_> {
                 if !handshake.is_empty() {
                     let _ = c
                         .writer
-                        .try_send(WriterCommand::Data(SendBuf::body_only(handshake.into())));
+                        .try_send(WriterCommand::Data(vec![SendBuf::body_only(
+                            handshake.into(),
+                        )]));
                 }
                 if let Err(e) = received {
                     tracing::debug!(error = %e, "TLS failed; closing");
@@ -364,29 +369,35 @@ impl Driver<'_> {
         self.server.handle_input(now, input);
     }
 
-    /// Carries out every output of the core (the drain rule).
+    /// Carries out every output of the core (the drain rule). Data for a
+    /// connection is gathered over the whole drain and handed to its writer
+    /// in one message, so a frame fanned out to many readers costs one
+    /// channel operation and one `writev` per reader, not one per packet.
     fn drain(&mut self) {
         loop {
             match self.server.poll_output() {
                 Output::Timeout(at) => {
                     self.next_deadline = at;
+                    self.flush_all();
                     return;
                 }
                 Output::Send { conn, data } => {
-                    if let Some(c) = self.conns.get_mut(&conn) {
-                        let data = match c.tls.as_mut() {
-                            None => data,
-                            Some(session) => match session.send(&[data.head(), data.body()]) {
-                                Ok(ciphertext) => SendBuf::body_only(ciphertext.into()),
-                                Err(e) => {
-                                    tracing::debug!(error = %e, "TLS send failed; closing");
-                                    let _ = c.writer.try_send(WriterCommand::Close);
-                                    continue;
-                                }
-                            },
-                        };
-                        let _ = c.writer.try_send(WriterCommand::Data(data));
-                    }
+                    let Some(c) = self.conns.get_mut(&conn) else {
+                        continue;
+                    };
+                    let data = match c.tls.as_mut() {
+                        None => data,
+                        Some(session) => match session.send(&[data.head(), data.body()]) {
+                            Ok(ciphertext) => SendBuf::body_only(ciphertext.into()),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "TLS send failed; closing");
+                                self.flush(conn);
+                                self.close_writer(conn);
+                                continue;
+                            }
+                        },
+                    };
+                    self.pending.entry(conn).or_default().push(data);
                 }
                 Output::SendTo {
                     local_port,
@@ -394,19 +405,42 @@ impl Driver<'_> {
                     data,
                 } => self.send_datagram(local_port, dst, &data),
                 Output::Close { conn } => {
-                    if let Some(c) = self.conns.get_mut(&conn) {
-                        if let Some(session) = c.tls.as_mut() {
-                            session.close();
-                            let alert = session.outgoing();
-                            let _ = c
-                                .writer
-                                .try_send(WriterCommand::Data(SendBuf::body_only(alert.into())));
-                        }
-                        let _ = c.writer.try_send(WriterCommand::Close);
+                    if let Some(session) = self.conns.get_mut(&conn).and_then(|c| c.tls.as_mut()) {
+                        session.close();
+                        let alert = session.outgoing();
+                        self.pending
+                            .entry(conn)
+                            .or_default()
+                            .push(SendBuf::body_only(alert.into()));
                     }
+                    self.flush(conn);
+                    self.close_writer(conn);
                 }
                 Output::Event(event) => self.on_event(event),
             }
+        }
+    }
+
+    /// Hands a connection's gathered data to its writer.
+    fn flush(&mut self, conn: ConnId) {
+        if let Some(data) = self.pending.remove(&conn) {
+            if let Some(c) = self.conns.get(&conn) {
+                let _ = c.writer.try_send(WriterCommand::Data(data));
+            }
+        }
+    }
+
+    fn flush_all(&mut self) {
+        for (conn, data) in self.pending.drain() {
+            if let Some(c) = self.conns.get(&conn) {
+                let _ = c.writer.try_send(WriterCommand::Data(data));
+            }
+        }
+    }
+
+    fn close_writer(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get(&conn) {
+            let _ = c.writer.try_send(WriterCommand::Close);
         }
     }
 

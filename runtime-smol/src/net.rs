@@ -31,7 +31,8 @@ pub(crate) enum NetEvent {
 
 /// What the driver tells a connection's writer.
 pub(crate) enum WriterCommand {
-    Data(SendBuf),
+    /// Everything one drain of the core queued for the connection, in order.
+    Data(Vec<SendBuf>),
     /// Write what is queued before this, then close.
     Close,
 }
@@ -116,12 +117,13 @@ pub(crate) async fn write_loop(
             return;
         };
         match first {
-            WriterCommand::Data(d) => batch.push(d),
+            WriterCommand::Data(d) if batch.is_empty() => batch = d,
+            WriterCommand::Data(d) => batch.extend(d),
             WriterCommand::Close => close = true,
         }
         while !close && batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(WriterCommand::Data(d)) => batch.push(d),
+                Ok(WriterCommand::Data(d)) => batch.extend(d),
                 Ok(WriterCommand::Close) => close = true,
                 Err(_) => break,
             }

@@ -334,8 +334,9 @@ pub struct ServerConfig {
     /// Most encoded bytes cached for one file.
     pub file_cache_limit_bytes: usize,
     /// Pacing granularity of file playback: send times are rounded up to a
-    /// multiple of it, so sessions with frames due at nearby instants share
-    /// one wake-up (at most this much jitter).
+    /// multiple of it, so a reader's audio and video frames, and sessions
+    /// with frames due at nearby instants, share one wake-up and one write
+    /// (at most this much jitter, far below any client's jitter buffer).
     pub pace_slack: Duration,
     /// Interval of RTCP sender reports.
     pub rtcp_interval: Duration,
@@ -363,7 +364,7 @@ impl ServerConfig {
             live_linger: Duration::from_secs(5),
             file_linger: Duration::from_secs(30),
             file_cache_limit_bytes: 1024 * 1024 * 1024,
-            pace_slack: Duration::from_millis(4),
+            pace_slack: Duration::from_millis(20),
             rtcp_interval: Duration::from_secs(5),
             max_udp_sessions: 1000,
             decoder_limits: DecoderLimits::default(),

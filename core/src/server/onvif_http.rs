@@ -23,8 +23,8 @@ use crate::onvif::{
 };
 use crate::onvif_device::discovery::{Discovery, DiscoveryHost};
 use crate::onvif_device::{self, HostInfo, OnvifContext, events::EventState, snapshot_profile};
-use crate::rng::Rng;
 use crate::onvif_state::{DeviceState, FactoryDefault, StreamLocation, StreamSetup};
+use crate::rng::Rng;
 use crate::rtsp::url::parse_target;
 
 /// What the server needs to run the ONVIF device.

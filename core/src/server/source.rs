@@ -343,12 +343,31 @@ impl Server {
             return;
         }
         src.cache_bytes += bytes;
+        // One arena per frame holds exactly the cached payloads. Keeping the
+        // packetizer's slices instead would pin the decoder's whole frame
+        // buffer (a few bytes of SEI are enough) next to the copies FU-A
+        // fragments need anyway: the file would sit in memory twice.
+        let mut arena = BytesMut::with_capacity(bytes);
+        for p in &self.scratch {
+            arena.extend_from_slice(&p.data);
+        }
+        let arena = arena.freeze();
+        let mut offset = 0;
+        let payloads = self
+            .scratch
+            .drain(..)
+            .map(|p| {
+                let data = arena.slice(offset..offset + p.data.len());
+                offset += p.data.len();
+                RtpPayload { data, ..p }
+            })
+            .collect();
         if let Some(track) = src.tracks.get_mut(frame.track) {
             track.frames.push(CachedFrame {
                 pts: frame.pts,
                 dts: frame.dts,
                 keyframe: frame.keyframe,
-                payloads: self.scratch.drain(..).collect(),
+                payloads,
             });
         }
         let starved = std::mem::take(&mut src.starved);
