@@ -421,3 +421,36 @@ fn set_video_encoder_configuration_changes_the_stream_a_client_decodes() {
         "{uri}"
     );
 }
+
+#[test]
+fn http_max_users_bounds_the_onvif_connections() {
+    use std::io::Read;
+    let builder = ServerBuilder::new("maxusers");
+    std::fs::write(
+        builder.dir().join("onvif.cfg"),
+        "<?xml version=\"1.0\"?><config><http_max_users>2</http_max_users></config>",
+    )
+    .unwrap();
+    let server = builder.start();
+    let addr = server.onvif_addr.expect("ONVIF port");
+    let held: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut third = std::net::TcpStream::connect(addr).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut answer = String::new();
+    let _ = third.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    // A slot frees up when a client leaves.
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    let (status, body) = post(
+        addr,
+        "/onvif/device_service",
+        &envelope(r#"<GetSystemDateAndTime xmlns="http://www.onvif.org/ver10/device/wsdl"/>"#),
+    );
+    assert_eq!(status, 200, "{body}");
+}

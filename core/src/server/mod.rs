@@ -455,10 +455,7 @@ impl Server {
                 peer,
                 local,
                 listener: Listener::Onvif { tls },
-            } => {
-                self.http_conns
-                    .insert(conn, HttpConn::new(peer, local, tls));
-            }
+            } => self.accept_http(conn, peer, local, tls),
             Input::Accepted {
                 conn,
                 peer,

@@ -154,6 +154,34 @@ impl Server {
         }
     }
 
+    /// A new HTTP connection. Beyond `http_max_users` connections on the
+    /// same listener (HTTP and HTTPS count separately, as the manual says)
+    /// it gets `503` and is closed.
+    pub(super) fn accept_http(
+        &mut self,
+        conn: ConnId,
+        peer: SocketAddr,
+        local: SocketAddr,
+        tls: bool,
+    ) {
+        let limit = self
+            .onvif
+            .as_ref()
+            .map_or(0, |d| d.ctx.state.server().http_max_users as usize);
+        let open = self.http_conns.values().filter(|c| c.tls == tls).count();
+        self.http_conns
+            .insert(conn, HttpConn::new(peer, local, tls));
+        if limit > 0 && open >= limit {
+            tracing::info!(%peer, limit, "too many ONVIF HTTP connections");
+            let busy =
+                http::Response::plain(StatusCode::SERVICE_UNAVAILABLE, "too many connections")
+                    .header("Retry-After", "1");
+            let bytes = busy.encode(&http::ReplyTo::closing());
+            self.send_http_bytes(conn, bytes);
+            self.close_http(conn);
+        }
+    }
+
     pub(super) fn on_http_data(&mut self, conn: ConnId, data: &[u8]) {
         let Some(c) = self.http_conns.get_mut(&conn) else {
             return;
