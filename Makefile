@@ -3,7 +3,7 @@ CARGO ?= cargo
 JOBS ?= 2
 ARGS ?=
 
-.PHONY: run test deps build check venv
+.PHONY: run test deps build check venv node-clients
 
 deps:
 	@./scripts/install-deps.sh
@@ -13,6 +13,10 @@ deps:
 venv: deps
 	@./scripts/python-venv.sh
 
+## The npm ONVIF client (agsh/onvif), in conformance/node/node_modules.
+node-clients: deps
+	@./scripts/node-clients.sh
+
 build: deps
 	$(CARGO) build --release -j$(JOBS) --bin onvif-rtsp-server
 
@@ -21,7 +25,7 @@ run: build
 	./target/release/onvif-rtsp-server $(ARGS)
 
 ## Runs every test: unit, simulation and black-box tests with real clients.
-test: deps venv
+test: deps venv node-clients
 	$(CARGO) build -j$(JOBS) --workspace --all-targets
 	ONVIF_PYTHON=$(CURDIR)/.venv/bin/python $(CARGO) test -j$(JOBS) --workspace
 

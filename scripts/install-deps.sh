@@ -19,6 +19,11 @@ packages=(
   python3-venv
 )
 
+# Node.js and npm for the npm ONVIF client test, unless the machine has them.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -454,3 +454,49 @@ fn http_max_users_bounds_the_onvif_connections() {
     );
     assert_eq!(status, 200, "{body}");
 }
+
+#[test]
+fn the_npm_onvif_client_connects_and_plays_the_stream_it_is_given() {
+    let node_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node");
+    assert!(
+        node_dir.join("node_modules/onvif").exists(),
+        "the npm onvif client is missing: run `make test` (it runs scripts/node-clients.sh)"
+    );
+    let server = secured("npm").start();
+    let port = server.onvif_addr.expect("ONVIF port").port().to_string();
+    let out = run_with_timeout(
+        Command::new("node").current_dir(&node_dir).args([
+            "cam.js",
+            "127.0.0.1",
+            &port,
+            "admin",
+            "Pa55word",
+        ]),
+        Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // connect() needs at least two profiles (it breaks on a single one).
+    assert!(
+        stdout.contains("\"profiles\":[\"ProfileToken_1\",\"ProfileToken_2\"]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("/onvif/snapshot/ProfileToken_1.jpg"),
+        "{stdout}"
+    );
+    let uri = stdout
+        .split("\"uri\":\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("stream URI");
+    let streams = ffprobe(&uri.replacen("rtsp://", "rtsp://admin:Pa55word@", 1), "tcp");
+    assert!(
+        streams.iter().any(|s| s.codec == "h264" && s.width == 1280),
+        "{streams:?}"
+    );
+}
