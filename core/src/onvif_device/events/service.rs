@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use super::filter::{Filter, FilterError};
 use super::{
-    Consumer, SUBSCRIPTION_PATH, Subscription, subscription_id_of_path,
-    subscription_id_of_url, topics, write_notification_message,
+    Consumer, SUBSCRIPTION_PATH, Subscription, subscription_id_of_path, subscription_id_of_url,
+    topics, write_notification_message,
 };
 use crate::onvif::fault::ter;
 use crate::onvif::values::{self, format_datetime, format_duration};
