@@ -161,6 +161,9 @@ impl ServerBuilder {
         if self.netns.is_none() {
             args.push("--no-discovery".into());
         }
+        if !args.iter().any(|a| a == "--seed") {
+            args.extend(["--seed".into(), "1".into()]);
+        }
         let mut command = match &self.netns {
             Some(ns) => {
                 let mut c = Command::new("ip");
@@ -171,7 +174,7 @@ impl ServerBuilder {
         };
         let mut child = command
             .current_dir(self.dir.path())
-            .args(["--rtsp-port", "0", "--onvif-port", "0", "--seed", "1"])
+            .args(["--rtsp-port", "0", "--onvif-port", "0"])
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -357,6 +357,15 @@ fn changes_made_through_onvif_survive_a_restart() {
     let builder = secured("persist");
     let dir = builder.dir().to_owned();
     let server = builder.start();
+    let (ok, first_epr) = call(
+        &server,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "GetEndpointReference",
+        None,
+    );
+    assert!(ok && first_epr.contains("urn:uuid:"), "{first_epr}");
     let (ok, answer) = call(
         &server,
         "admin",
@@ -379,7 +388,11 @@ fn changes_made_through_onvif_survive_a_restart() {
     let saved = std::fs::read_to_string(dir.join("onvifrun.cfg")).expect("onvifrun.cfg written");
     assert!(saved.contains("location/room/lab") && saved.contains("lab-camera"));
     // The same directory, a new process: onvifrun.cfg is loaded.
-    let again = ServerBuilder::reuse(server.stop()).start();
+    // Another seed: what must not change comes from onvifrun.cfg, not chance.
+    let again = ServerBuilder::reuse(server.stop())
+        .arg("--seed")
+        .arg("2")
+        .start();
     let (ok, answer) = call(&again, "admin", "Pa55word", "devicemgmt", "GetScopes", None);
     assert!(ok && answer.contains("location/room/lab"), "{answer}");
     let (ok, answer) = call(
@@ -391,6 +404,17 @@ fn changes_made_through_onvif_survive_a_restart() {
         None,
     );
     assert!(ok && answer.contains("lab-camera"), "{answer}");
+    // The WS-Discovery endpoint reference is the device's identity: stable.
+    let (ok, epr) = call(
+        &again,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "GetEndpointReference",
+        None,
+    );
+    assert!(ok, "{epr}");
+    assert_eq!(epr, first_epr);
 }
 
 #[test]
@@ -499,4 +523,32 @@ fn the_npm_onvif_client_connects_and_plays_the_stream_it_is_given() {
         streams.iter().any(|s| s.codec == "h264" && s.width == 1280),
         "{streams:?}"
     );
+}
+
+#[test]
+fn the_device_identity_is_stable_across_restarts_without_changes() {
+    let server = secured("identity").start();
+    let (ok, first) = call(
+        &server,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "GetEndpointReference",
+        None,
+    );
+    assert!(ok && first.contains("urn:uuid:"), "{first}");
+    let again = ServerBuilder::reuse(server.stop())
+        .arg("--seed")
+        .arg("2")
+        .start();
+    let (ok, second) = call(
+        &again,
+        "admin",
+        "Pa55word",
+        "devicemgmt",
+        "GetEndpointReference",
+        None,
+    );
+    assert!(ok, "{second}");
+    assert_eq!(first, second, "the WS-Discovery endpoint reference changed");
 }
