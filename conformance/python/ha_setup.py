@@ -5,7 +5,7 @@ time check, services/capabilities, device information, network interfaces
 (the MAC is HA's unique id), profiles, stream URIs, a snapshot, and an
 event pull point that receives a motion event, is renewed and unsubscribed.
 
-Usage: ha_setup.py HOST PORT USER PASSWORD [EVENT_TIMEOUT_S]
+Usage: ha_setup.py HOST PORT USER PASSWORD [EVENT_TIMEOUT_S [SNAPSHOT_FILE]]
 Prints one JSON object on stdout; exits non-zero with the error otherwise.
 """
 import asyncio
@@ -16,7 +16,7 @@ import sys
 from onvif import ONVIFCamera
 
 
-async def main(host, port, user, password, event_timeout):
+async def main(host, port, user, password, event_timeout, snapshot_file):
     out = {}
     cam = ONVIFCamera(host, port, user, password, no_cache=True)
     try:
@@ -60,6 +60,9 @@ async def main(host, port, user, password, event_timeout):
         snapshot = await cam.get_snapshot(profiles[0].token)
         out["snapshot_bytes"] = len(snapshot) if snapshot else 0
         out["snapshot_is_jpeg"] = bool(snapshot) and snapshot[:2] == b"\xff\xd8"
+        if snapshot and snapshot_file:
+            with open(snapshot_file, "wb") as f:
+                f.write(snapshot)
 
         events = await cam.create_events_service()
         props = await events.GetEventProperties()
@@ -87,5 +90,6 @@ async def main(host, port, user, password, event_timeout):
 if __name__ == "__main__":
     host, port, user, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 30.0
-    result = asyncio.run(main(host, port, user, password, timeout))
+    snapshot_file = sys.argv[6] if len(sys.argv) > 6 else None
+    result = asyncio.run(main(host, port, user, password, timeout, snapshot_file))
     print(json.dumps(result, default=str))

@@ -218,6 +218,7 @@ fn home_assistant_sets_up_the_camera_and_plays_its_streams() {
     let server = secured("ha").start();
     let port = server.onvif_addr.expect("ONVIF port").port().to_string();
     let script = script("ha_setup.py");
+    let snapshot = server.dir.path().join("snapshot-from-ha.jpg");
     let (ok, stdout, stderr) = run_python(
         &[
             script.to_str().unwrap(),
@@ -226,6 +227,7 @@ fn home_assistant_sets_up_the_camera_and_plays_its_streams() {
             "admin",
             "Pa55word",
             "40",
+            snapshot.to_str().unwrap(),
         ],
         Duration::from_secs(120),
     );
@@ -244,6 +246,25 @@ fn home_assistant_sets_up_the_camera_and_plays_its_streams() {
     ] {
         assert!(v.contains(needle), "{needle} missing in {v}");
     }
+    // The snapshot Home Assistant fetched (HTTP Digest) decodes as a picture
+    // of the profile's size.
+    let probe = run_with_timeout(
+        Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_name,width,height",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&snapshot),
+        Duration::from_secs(30),
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stdout).trim(),
+        "mjpeg,1280,720"
+    );
     // The MAC Home Assistant uses as the camera's id is a real one.
     let macs = v
         .split("\"macs\": [")
