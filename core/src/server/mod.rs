@@ -302,6 +302,23 @@ impl std::fmt::Debug for SendBuf {
     }
 }
 
+/// A share of the UDP port blocks, for servers (thread-per-core shards)
+/// that serve one `udp_base_port` side by side: share `index` of `count`
+/// takes blocks `index`, `index + count`, `index + 2 * count`, ... so no two
+/// shards ever bind the same port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortShare {
+    /// This server's share, `0..count`.
+    pub index: u16,
+    /// How many servers share the blocks.
+    pub count: u16,
+}
+
+impl PortShare {
+    /// Every block: the only server on its ports.
+    pub const WHOLE: PortShare = PortShare { index: 0, count: 1 };
+}
+
 /// Server settings beyond the configuration file.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -340,8 +357,12 @@ pub struct ServerConfig {
     pub pace_slack: Duration,
     /// Interval of RTCP sender reports.
     pub rtcp_interval: Duration,
-    /// Most UDP port blocks (sessions over UDP) at once.
+    /// Most UDP port blocks (sessions over UDP) at once, over all the
+    /// servers that share `udp_base_port` (see `udp_share`).
     pub max_udp_sessions: u16,
+    /// Which of the UDP port blocks this server may use: all of them, or
+    /// one shard's share when several servers share `udp_base_port`.
+    pub udp_share: PortShare,
     /// RTSP decoder limits.
     pub decoder_limits: DecoderLimits,
 }
@@ -367,6 +388,7 @@ impl ServerConfig {
             pace_slack: Duration::from_millis(20),
             rtcp_interval: Duration::from_secs(5),
             max_udp_sessions: 1000,
+            udp_share: PortShare::WHOLE,
             decoder_limits: DecoderLimits::default(),
         }
     }
@@ -403,7 +425,11 @@ impl Server {
         let mut secret = [0u8; 16];
         secret[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
         secret[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
-        let udp = UdpPorts::new(cfg.rtsp.udp_base_port, cfg.max_udp_sessions);
+        let udp = UdpPorts::new(
+            cfg.rtsp.udp_base_port,
+            cfg.max_udp_sessions,
+            cfg.udp_share,
+        );
         Server {
             clock: WallClock::new(now, cfg.unix_time_at_start),
             started_at: now,

@@ -4,8 +4,13 @@
 //! consecutive ports from `udp_base_port`: video RTP/RTCP, audio RTP/RTCP,
 //! metadata RTP/RTCP and audio back-channel RTP/RTCP. Blocks are reused after
 //! the session ends; a block whose ports the host refused to bind is retired.
+//! Servers that share one `udp_base_port` (the shards of the thread-per-core
+//! runtime) each take every `count`-th block ([`PortShare`]), so they never
+//! ask for the same port and a lightly used server keeps to the lowest ports.
 
 use std::collections::{BTreeSet, HashMap};
+
+use super::PortShare;
 
 /// Ports per session block.
 pub(crate) const PORTS_PER_BLOCK: u16 = 8;
@@ -28,13 +33,16 @@ pub(crate) struct UdpPorts {
 }
 
 impl UdpPorts {
-    pub(crate) fn new(base: u16, max_blocks: u16) -> UdpPorts {
+    /// The blocks of `share` among the first `max_blocks` blocks from `base`.
+    pub(crate) fn new(base: u16, max_blocks: u16, share: PortShare) -> UdpPorts {
         let room = (u32::from(u16::MAX) + 1 - u32::from(base)) / u32::from(PORTS_PER_BLOCK);
         let blocks = u16::try_from(room).unwrap_or(u16::MAX).min(max_blocks);
+        let count = share.count.max(1);
+        let index = share.index % count;
         UdpPorts {
             base,
             blocks,
-            free: (0..blocks).collect(),
+            free: (0..blocks).filter(|b| b % count == index).collect(),
             owner: HashMap::new(),
         }
     }
@@ -90,7 +98,7 @@ mod tests {
 
     #[test]
     fn blocks_of_eight_reused_and_retired() {
-        let mut p = UdpPorts::new(22000, 3);
+        let mut p = UdpPorts::new(22000, 3, PortShare::WHOLE);
         let a = p.allocate(1).unwrap();
         let b = p.allocate(2).unwrap();
         assert_eq!(p.rtp_port(a, PortSlot::Video), 22000);
@@ -104,7 +112,29 @@ mod tests {
         assert_eq!(p.allocate(5), None);
         assert_eq!(p.lookup(22001), None);
         // A base near the top of the port space never overflows.
-        let mut top = UdpPorts::new(65530, 100);
+        let mut top = UdpPorts::new(65530, 100, PortShare::WHOLE);
         assert_eq!(top.allocate(1), None);
+    }
+
+    #[test]
+    fn shares_interleave_without_overlap() {
+        let mut shards: Vec<UdpPorts> = (0..3)
+            .map(|index| UdpPorts::new(22000, 10, PortShare { index, count: 3 }))
+            .collect();
+        let mut ports = Vec::new();
+        for (i, shard) in shards.iter_mut().enumerate() {
+            while let Some(block) = shard.allocate(i as u64) {
+                let base = shard.base_port(block);
+                assert_eq!(shard.lookup(base + 7), Some((i as u64, block)));
+                ports.push(base);
+            }
+        }
+        ports.sort_unstable();
+        // Together the shards use exactly the blocks one server would.
+        let whole: Vec<u16> = (0..10).map(|b| 22000 + 8 * b).collect();
+        assert_eq!(ports, whole);
+        // Each shard starts at its own lowest block.
+        let mut second = UdpPorts::new(22000, 10, PortShare { index: 1, count: 3 });
+        assert_eq!(second.allocate(9).map(|b| second.base_port(b)), Some(22008));
     }
 }
