@@ -16,9 +16,8 @@ use onvif_rtsp_core::config::{OnvifConfig, RtspConfig, parse_onvif_config, parse
 use onvif_rtsp_core::onvif_state::DeviceState;
 use onvif_rtsp_core::server::{DISCOVERY_PORT, Listener, OnvifSetup, Server, ServerConfig};
 use onvif_rtsp_media::{MediaConfig, MediaEngine};
-use onvif_rtsp_runtime_smol::{
-    ListenerSpec, RunExit, RuntimeOptions, bind_discovery, load_server_config, media_channel,
-};
+use onvif_rtsp_runtime_common::{ListenerSpec, RunExit, bind_discovery, load_server_config};
+use onvif_rtsp_runtime_smol::RuntimeOptions;
 
 use cli::Cli;
 
@@ -229,8 +228,7 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
         kind: Listener::Rtsp,
         tls: None,
     }];
-    let (inbox, receiver) = media_channel(256);
-    let media = media_bridge::GstMedia::new(engine, inbox);
+    let (broker, mut receivers) = media_bridge::broker(engine, 1);
     let test_stream = cfg.test_pattern_stream.clone();
     let mut server = Server::new(cfg, Instant::now());
     let mut onvif_state_file = None;
@@ -323,8 +321,8 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
             onvif_state_file,
             discovery,
         },
-        Box::new(media),
-        receiver,
+        Box::new(broker.shard(0)),
+        receivers.remove(0),
     )
     .map_err(|e| format!("server stopped: {e}"))
 }

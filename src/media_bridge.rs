@@ -1,38 +1,38 @@
-//! Connects the GStreamer media layer to the runtime's media inbox.
-
-use std::sync::Arc;
+//! Connects the GStreamer media layer to the runtimes: the engine runs the
+//! pipelines, and the [`MediaBroker`] shares each one among the shards (one
+//! shard with smol, one per CPU with glommio).
 
 use onvif_rtsp_core::media::{SourceId, SourceSpec};
 use onvif_rtsp_media::MediaEngine;
-use onvif_rtsp_runtime_smol::{MediaControl, MediaInbox};
+use onvif_rtsp_runtime_common::{
+    MediaBroker, MediaReceiver, MediaSink, PipelineHost, media_channel,
+};
 
-/// [`MediaControl`] on GStreamer.
-pub struct GstMedia {
+/// Frames a shard may have waiting before the pipeline feeding it waits.
+const FRAMES_IN_FLIGHT: usize = 256;
+
+/// [`PipelineHost`] on GStreamer.
+struct GstPipelines {
     engine: MediaEngine,
-    inbox: MediaInbox,
 }
 
-impl GstMedia {
-    pub fn new(engine: MediaEngine, inbox: MediaInbox) -> GstMedia {
-        GstMedia { engine, inbox }
+impl PipelineHost for GstPipelines {
+    fn open(&self, id: SourceId, spec: SourceSpec, sink: MediaSink) {
+        tracing::info!(pipeline = id.0, ?spec, "opening source");
+        self.engine.open(id, spec, sink);
+    }
+
+    fn close(&self, id: SourceId) {
+        tracing::info!(pipeline = id.0, "closing source");
+        self.engine.close(id);
     }
 }
 
-impl MediaControl for GstMedia {
-    fn open(&self, source: SourceId, spec: SourceSpec) {
-        tracing::info!(source = source.0, ?spec, "opening source");
-        let inbox = self.inbox.clone();
-        self.engine.open(
-            source,
-            spec,
-            Arc::new(move |event| {
-                inbox.deliver(event);
-            }),
-        );
-    }
-
-    fn close(&self, source: SourceId) {
-        tracing::info!(source = source.0, "closing source");
-        self.engine.close(source);
-    }
+/// A broker over `engine` for `shards` shards, with each shard's receiver.
+pub fn broker(engine: MediaEngine, shards: usize) -> (MediaBroker, Vec<MediaReceiver>) {
+    let (inboxes, receivers): (Vec<_>, Vec<_>) = (0..shards.max(1))
+        .map(|_| media_channel(FRAMES_IN_FLIGHT))
+        .unzip();
+    let broker = MediaBroker::new(Box::new(GstPipelines { engine }), inboxes);
+    (broker, receivers)
 }

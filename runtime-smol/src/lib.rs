@@ -4,42 +4,30 @@
 //! thread: it accepts connections, reads bytes into the core, writes what the
 //! core says (vectored, so shared media payloads are never copied), binds the
 //! UDP ports the core asks for, and hands media events in. It decides
-//! nothing itself.
+//! nothing itself: the drain rule, per-connection batching and TLS live in
+//! `onvif-rtsp-runtime-common`, shared with the thread-per-core runtime.
 
-mod discovery;
-mod http_post;
-mod inbox;
 mod net;
-mod persist;
-mod tls;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_channel::Sender;
-use onvif_rtsp_core::media::{MediaEvent, SourceId, SourceSpec};
 use onvif_rtsp_core::server::{
     ConnId, DISCOVERY_PORT, Event, Input, Listener, Output, SendBuf, Server,
 };
+use onvif_rtsp_runtime_common::{Conns, Sockets, media_input, notify, persist};
 use smol::{Async, LocalExecutor, Task, Timer};
 
-pub use discovery::bind_discovery;
-pub use inbox::{MediaInbox, MediaReceiver, media_channel};
 use net::{NetEvent, WriterCommand};
-pub use tls::load_server_config;
-
-/// Opens and closes media sources on the core's behalf (implemented by the
-/// binary on top of the GStreamer media layer, or by tests).
-pub trait MediaControl {
-    /// Opens `spec`; every result comes back through the [`MediaInbox`].
-    fn open(&self, source: SourceId, spec: SourceSpec);
-    /// Stops a source; nothing more is expected from it.
-    fn close(&self, source: SourceId);
-}
+pub use onvif_rtsp_runtime_common::{
+    ListenerSpec, MediaControl, MediaInbox, MediaReceiver, RunExit, bind_discovery,
+    load_server_config, media_channel,
+};
 
 /// Where the runtime listens and what it writes.
 #[derive(Debug)]
@@ -55,26 +43,6 @@ pub struct RuntimeOptions {
     pub discovery: Option<UdpSocket>,
 }
 
-/// One listening socket.
-#[derive(Debug)]
-pub struct ListenerSpec {
-    /// The bound socket.
-    pub listener: TcpListener,
-    /// What it serves.
-    pub kind: Listener,
-    /// TLS settings when the runtime terminates TLS on it.
-    pub tls: Option<Arc<rustls::ServerConfig>>,
-}
-
-/// Why [`run`] returned.
-#[derive(Debug, PartialEq, Eq)]
-pub enum RunExit {
-    /// An ONVIF client asked for a reboot: the caller restarts the process.
-    Reboot,
-    /// SIGINT or SIGTERM: the server said goodbye (WS-Discovery Bye) and stopped.
-    Signal,
-}
-
 /// Runs the server until a client asks for a reboot (or a listener fails).
 pub fn run(
     server: Server,
@@ -88,7 +56,6 @@ pub fn run(
 
 struct ConnTasks {
     writer: Sender<WriterCommand>,
-    tls: Option<tls::TlsSession>,
     _reader: Task<()>,
     _writer_task: Task<()>,
 }
@@ -98,19 +65,24 @@ struct UdpPort {
     _reader: Task<()>,
 }
 
+/// The server, the runtime-independent connection state, and the sockets.
 struct Driver<'a> {
-    ex: &'a LocalExecutor<'static>,
     server: Server,
+    conns: Conns,
+    io: SmolIo<'a>,
+    next_deadline: Instant,
+}
+
+/// The sockets and tasks of one smol thread.
+struct SmolIo<'a> {
+    ex: &'a LocalExecutor<'static>,
     media: Box<dyn MediaControl>,
     net_tx: Sender<NetEvent>,
     conns: HashMap<ConnId, ConnTasks>,
-    /// Data for each connection gathered during the current drain.
-    pending: HashMap<ConnId, Vec<SendBuf>>,
     udp: HashMap<u16, UdpPort>,
     udp_ip: IpAddr,
     onvif_state_file: Option<PathBuf>,
     reboot: bool,
-    next_deadline: Instant,
 }
 
 async fn drive(
@@ -131,20 +103,22 @@ async fn drive(
         accept_tasks.push(ex.spawn(net::accept_loop(listener, spec.kind, spec.tls, tx)));
     }
     let mut driver = Driver {
-        ex,
         server,
-        media,
-        net_tx,
-        conns: HashMap::new(),
-        pending: HashMap::new(),
-        udp: HashMap::new(),
-        udp_ip: options.udp_ip,
-        onvif_state_file: options.onvif_state_file,
-        reboot: false,
+        conns: Conns::new(),
+        io: SmolIo {
+            ex,
+            media,
+            net_tx,
+            conns: HashMap::new(),
+            udp: HashMap::new(),
+            udp_ip: options.udp_ip,
+            onvif_state_file: options.onvif_state_file,
+            reboot: false,
+        },
         next_deadline: Instant::now(),
     };
     if let Some(socket) = options.discovery {
-        driver.add_udp_socket(DISCOVERY_PORT, socket)?;
+        driver.io.add_udp_socket(DISCOVERY_PORT, socket)?;
     }
     let signals =
         async_signal::Signals::new([async_signal::Signal::Term, async_signal::Signal::Int]);
@@ -193,7 +167,7 @@ async fn drive(
         let now = Instant::now();
         match event {
             Some(Wake::Net(ev)) => driver.on_net(now, ev),
-            Some(Wake::Media(ev)) => driver.on_media(now, ev),
+            Some(Wake::Media(ev)) => driver.server.handle_input(now, media_input(ev)),
             Some(Wake::Accept(Ok((stream, peer, kind, tls)))) => {
                 let conn = ConnId(next_conn);
                 next_conn += 1;
@@ -212,7 +186,7 @@ async fn drive(
                     data,
                 }) = driver.server.goodbye()
                 {
-                    driver.send_datagram(local_port, dst, &data);
+                    driver.io.send_to(local_port, dst, &data);
                 }
                 return Ok(RunExit::Signal);
             }
@@ -223,7 +197,7 @@ async fn drive(
             }
         }
         driver.drain();
-        if driver.reboot {
+        if driver.io.reboot {
             // Let the writers send the SystemReboot response first.
             Timer::after(std::time::Duration::from_millis(300)).await;
             return Ok(RunExit::Reboot);
@@ -233,7 +207,7 @@ async fn drive(
 
 enum Wake {
     Net(NetEvent),
-    Media(MediaEvent),
+    Media(onvif_rtsp_core::media::MediaEvent),
     Accept(net::Accepted),
     Timer,
     Signal,
@@ -249,35 +223,33 @@ impl Driver<'_> {
         listener: Listener,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) {
-        let tls = match tls.map(tls::TlsSession::new) {
-            Some(Ok(session)) => Some(session),
-            Some(Err(e)) => {
+        if let Some(config) = tls {
+            if let Err(e) = self.conns.start_tls(conn, config) {
                 tracing::warn!(%peer, error = %e, "cannot start TLS");
                 return;
             }
-            None => None,
-        };
+        }
         let local = match stream.get_ref().local_addr() {
             Ok(a) => a,
-            Err(_) => return,
+            Err(_) => {
+                self.conns.on_closed(conn);
+                return;
+            }
         };
         let _ = stream.get_ref().set_nodelay(true);
         let stream = Arc::new(stream);
         let (writer_tx, writer_rx) = async_channel::unbounded();
-        let reader = self
+        let io = &mut self.io;
+        let reader = io
             .ex
-            .spawn(net::read_loop(conn, stream.clone(), self.net_tx.clone()));
-        let writer_task = self.ex.spawn(net::write_loop(
-            conn,
-            stream,
-            writer_rx,
-            self.net_tx.clone(),
-        ));
-        self.conns.insert(
+            .spawn(net::read_loop(conn, stream.clone(), io.net_tx.clone()));
+        let writer_task = io
+            .ex
+            .spawn(net::write_loop(conn, stream, writer_rx, io.net_tx.clone()));
+        io.conns.insert(
             conn,
             ConnTasks {
                 writer: writer_tx,
-                tls,
                 _reader: reader,
                 _writer_task: writer_task,
             },
@@ -296,44 +268,17 @@ impl Driver<'_> {
     fn on_net(&mut self, now: Instant, ev: NetEvent) {
         match ev {
             NetEvent::Data { conn, data } => {
-                let Some(c) = self.conns.get_mut(&conn) else {
-                    return;
-                };
-                let Some(session) = c.tls.as_mut() else {
-                    return self
-                        .server
-                        .handle_input(now, Input::TcpData { conn, data: &data });
-                };
-                let mut plaintext = Vec::new();
-                let received = session.receive(&data, &mut plaintext);
-                let handshake = session.outgoing();
-                if !handshake.is_empty() {
-                    let _ = c
-                        .writer
-                        .try_send(WriterCommand::Data(vec![SendBuf::body_only(
-                            handshake.into(),
-                        )]));
-                }
-                if let Err(e) = received {
-                    tracing::debug!(error = %e, "TLS failed; closing");
-                    let _ = c.writer.try_send(WriterCommand::Close);
-                    return;
-                }
-                if !plaintext.is_empty() {
-                    self.server.handle_input(
-                        now,
-                        Input::TcpData {
-                            conn,
-                            data: &plaintext,
-                        },
-                    );
+                if self.io.conns.contains_key(&conn) {
+                    self.conns
+                        .on_data(&mut self.server, now, conn, &data, &mut self.io);
                 }
             }
             NetEvent::Written { conn, bytes } => self
                 .server
                 .handle_input(now, Input::Written { conn, bytes }),
             NetEvent::Closed { conn } => {
-                self.conns.remove(&conn);
+                self.io.conns.remove(&conn);
+                self.conns.on_closed(conn);
                 self.server.handle_input(now, Input::Closed { conn });
             }
             NetEvent::Datagram {
@@ -351,100 +296,26 @@ impl Driver<'_> {
         }
     }
 
-    fn on_media(&mut self, now: Instant, ev: MediaEvent) {
-        let input = match ev {
-            MediaEvent::Ready {
-                source,
-                kind,
-                tracks,
-            } => Input::SourceReady {
-                source,
-                kind,
-                tracks,
-            },
-            MediaEvent::Frame { source, frame } => Input::Media { source, frame },
-            MediaEvent::Ended { source } => Input::SourceEnded { source },
-            MediaEvent::Failed { source, error } => Input::SourceFailed { source, error },
-        };
-        self.server.handle_input(now, input);
-    }
-
-    /// Carries out every output of the core (the drain rule). Data for a
-    /// connection is gathered over the whole drain and handed to its writer
-    /// in one message, so a frame fanned out to many readers costs one
-    /// channel operation and one `writev` per reader, not one per packet.
+    /// Carries out every output of the core (the drain rule).
     fn drain(&mut self) {
-        loop {
-            match self.server.poll_output() {
-                Output::Timeout(at) => {
-                    self.next_deadline = at;
-                    self.flush_all();
-                    return;
-                }
-                Output::Send { conn, data } => {
-                    let Some(c) = self.conns.get_mut(&conn) else {
-                        continue;
-                    };
-                    let data = match c.tls.as_mut() {
-                        None => data,
-                        Some(session) => match session.send(&[data.head(), data.body()]) {
-                            Ok(ciphertext) => SendBuf::body_only(ciphertext.into()),
-                            Err(e) => {
-                                tracing::debug!(error = %e, "TLS send failed; closing");
-                                self.flush(conn);
-                                self.close_writer(conn);
-                                continue;
-                            }
-                        },
-                    };
-                    self.pending.entry(conn).or_default().push(data);
-                }
-                Output::SendTo {
-                    local_port,
-                    dst,
-                    data,
-                } => self.send_datagram(local_port, dst, &data),
-                Output::Close { conn } => {
-                    if let Some(session) = self.conns.get_mut(&conn).and_then(|c| c.tls.as_mut()) {
-                        session.close();
-                        let alert = session.outgoing();
-                        self.pending
-                            .entry(conn)
-                            .or_default()
-                            .push(SendBuf::body_only(alert.into()));
-                    }
-                    self.flush(conn);
-                    self.close_writer(conn);
-                }
-                Output::Event(event) => self.on_event(event),
-            }
+        self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
+    }
+}
+
+impl Sockets for SmolIo<'_> {
+    fn write(&mut self, conn: ConnId, data: Vec<SendBuf>) {
+        if let Some(c) = self.conns.get(&conn) {
+            let _ = c.writer.try_send(WriterCommand::Data(data));
         }
     }
 
-    /// Hands a connection's gathered data to its writer.
-    fn flush(&mut self, conn: ConnId) {
-        if let Some(data) = self.pending.remove(&conn) {
-            if let Some(c) = self.conns.get(&conn) {
-                let _ = c.writer.try_send(WriterCommand::Data(data));
-            }
-        }
-    }
-
-    fn flush_all(&mut self) {
-        for (conn, data) in self.pending.drain() {
-            if let Some(c) = self.conns.get(&conn) {
-                let _ = c.writer.try_send(WriterCommand::Data(data));
-            }
-        }
-    }
-
-    fn close_writer(&mut self, conn: ConnId) {
+    fn close(&mut self, conn: ConnId) {
         if let Some(c) = self.conns.get(&conn) {
             let _ = c.writer.try_send(WriterCommand::Close);
         }
     }
 
-    fn send_datagram(&self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
+    fn send_to(&mut self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
         let Some(UdpPort { socket, .. }) = self.udp.get(&local_port) else {
             return;
         };
@@ -457,14 +328,13 @@ impl Driver<'_> {
         }
     }
 
-    fn on_event(&mut self, event: Event) {
+    fn event(&mut self, event: Event) -> Option<Input<'static>> {
         match event {
             Event::OpenSource { source, spec } => self.media.open(source, spec),
             Event::CloseSource { source } => self.media.close(source),
             Event::OpenUdp { port, count } => {
                 let result = self.open_udp(port, count).map_err(|e| e.to_string());
-                self.server
-                    .handle_input(Instant::now(), Input::UdpOpened { port, result });
+                return Some(Input::UdpOpened { port, result });
             }
             Event::PersistOnvifState { text } => {
                 if let Some(path) = &self.onvif_state_file {
@@ -481,13 +351,12 @@ impl Driver<'_> {
             } => {
                 self.ex
                     .spawn(async move {
-                        match http_post::post(&url, &content_type, &body).await {
-                            Ok(status) if (200..300).contains(&status) => {}
-                            Ok(status) => {
-                                tracing::debug!(%url, status, "event consumer refused a Notify")
-                            }
-                            Err(e) => tracing::debug!(%url, error = %e, "cannot deliver a Notify"),
-                        }
+                        let target = url.clone();
+                        let result = smol::unblock(move || {
+                            notify::post_blocking(&url, &content_type, &body)
+                        })
+                        .await;
+                        log_notify(&target, result);
                     })
                     .detach();
             }
@@ -502,8 +371,20 @@ impl Driver<'_> {
             }
             other => tracing::debug!(?other, "event not handled by this runtime"),
         }
+        None
     }
+}
 
+/// Logs how a Notify push went.
+fn log_notify(url: &str, result: io::Result<u16>) {
+    match result {
+        Ok(status) if (200..300).contains(&status) => {}
+        Ok(status) => tracing::debug!(%url, status, "event consumer refused a Notify"),
+        Err(e) => tracing::debug!(%url, error = %e, "cannot deliver a Notify"),
+    }
+}
+
+impl SmolIo<'_> {
     /// Serves an already bound UDP socket on `port`.
     fn add_udp_socket(&mut self, port: u16, socket: UdpSocket) -> io::Result<()> {
         socket.set_nonblocking(true)?;

@@ -425,11 +425,7 @@ impl Server {
         let mut secret = [0u8; 16];
         secret[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
         secret[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
-        let udp = UdpPorts::new(
-            cfg.rtsp.udp_base_port,
-            cfg.max_udp_sessions,
-            cfg.udp_share,
-        );
+        let udp = UdpPorts::new(cfg.rtsp.udp_base_port, cfg.max_udp_sessions, cfg.udp_share);
         Server {
             clock: WallClock::new(now, cfg.unix_time_at_start),
             started_at: now,

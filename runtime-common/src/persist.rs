@@ -9,7 +9,7 @@ use std::path::Path;
 /// the same directory, flush it to disk, rename it over the old one, then
 /// flush the directory entry. The file is private to the user (it holds
 /// passwords).
-pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
+pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

@@ -68,19 +68,44 @@ impl MediaInbox {
         }
         self.tx.send_blocking(event).is_ok()
     }
+
+    /// Delivers an event at once, never waiting: for frames that are
+    /// already in memory (a file's frames replayed to a shard that joins a
+    /// shared pipeline late). They count against the limit like any other,
+    /// so the next [`MediaInbox::deliver`] waits until the runtime caught up.
+    /// Returns `false` once the runtime is gone.
+    pub fn deliver_now(&self, event: MediaEvent) -> bool {
+        if matches!(event, MediaEvent::Frame { .. }) {
+            match self.gate.in_flight.lock() {
+                Ok(mut n) => *n += 1,
+                Err(_) => return false,
+            }
+        }
+        self.tx.try_send(event).is_ok()
+    }
 }
 
 impl MediaReceiver {
     /// The next event, `None` when every inbox is dropped.
     pub async fn recv(&self) -> Option<MediaEvent> {
         let event = self.rx.recv().await.ok()?;
+        Some(self.received(event))
+    }
+
+    /// The next event if one is waiting.
+    pub fn try_recv(&self) -> Option<MediaEvent> {
+        let event = self.rx.try_recv().ok()?;
+        Some(self.received(event))
+    }
+
+    fn received(&self, event: MediaEvent) -> MediaEvent {
         if matches!(event, MediaEvent::Frame { .. }) {
             if let Ok(mut n) = self.gate.in_flight.lock() {
                 *n = n.saturating_sub(1);
                 self.gate.freed.notify_one();
             }
         }
-        Some(event)
+        event
     }
 }
 

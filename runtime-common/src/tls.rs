@@ -46,24 +46,22 @@ pub fn load_server_config(
         })
 }
 
-/// One TLS connection's state.
-pub(crate) struct TlsSession {
+/// One TLS connection's state: ciphertext in and out, plaintext to and
+/// from the core.
+pub struct TlsSession {
     conn: ServerConnection,
 }
 
 impl TlsSession {
-    pub(crate) fn new(config: Arc<rustls::ServerConfig>) -> Result<TlsSession, rustls::Error> {
+    /// A server-side session that has not seen the client's hello yet.
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Result<TlsSession, rustls::Error> {
         Ok(TlsSession {
             conn: ServerConnection::new(config)?,
         })
     }
 
     /// Takes ciphertext from the socket; appends the plaintext it carried.
-    pub(crate) fn receive(
-        &mut self,
-        mut ciphertext: &[u8],
-        plaintext: &mut Vec<u8>,
-    ) -> io::Result<()> {
+    pub fn receive(&mut self, mut ciphertext: &[u8], plaintext: &mut Vec<u8>) -> io::Result<()> {
         while !ciphertext.is_empty() {
             self.conn.read_tls(&mut ciphertext)?;
             let state = self
@@ -80,7 +78,7 @@ impl TlsSession {
     /// Encrypts plaintext for the peer and returns the ciphertext to write.
     /// rustls buffers a limited amount of plaintext, so large bodies (a
     /// snapshot) are fed in turns, draining the records between turns.
-    pub(crate) fn send(&mut self, parts: &[&[u8]]) -> io::Result<Vec<u8>> {
+    pub fn send(&mut self, parts: &[&[u8]]) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();
         for part in parts {
             let mut rest = *part;
@@ -105,12 +103,12 @@ impl TlsSession {
     }
 
     /// Sends a close_notify alert (buffered until [`Self::outgoing`]).
-    pub(crate) fn close(&mut self) {
+    pub fn close(&mut self) {
         self.conn.send_close_notify();
     }
 
     /// The ciphertext to write to the socket now (handshake, records, alerts).
-    pub(crate) fn outgoing(&mut self) -> Vec<u8> {
+    pub fn outgoing(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
         while self.conn.wants_write() {
             if self.conn.write_tls(&mut out).is_err() {
