@@ -45,6 +45,7 @@ pub use onvif::{
 pub use onvif_parse::parse_onvif_config;
 pub use rtsp::{
     BackchannelConfig, LogLevel, LoopCount, OutputRule, OutputSettings, ProxyConfig, ProxyTransfer,
-    PusherAudio, PusherConfig, PusherTransfer, PusherTransferMode, RtspConfig, UserCredential,
+    PusherAudio, PusherConfig, PusherTransfer, PusherTransferMode, RtspConfig, RuntimeKind,
+    UserCredential,
 };
 pub use rtsp_parse::parse_rtsp_config;

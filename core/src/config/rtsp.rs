@@ -63,6 +63,36 @@ pub struct RtspConfig {
     pub pushers: Vec<PusherConfig>,
     /// `<backchannel>`: the ONVIF audio back channel, when configured.
     pub backchannel: Option<BackchannelConfig>,
+    /// `<runtime>` (ours, not Happytime's): which runtime drives the
+    /// server, `smol` or `glommio`; `None` leaves it to the command line
+    /// and the default.
+    pub runtime: Option<RuntimeKind>,
+}
+
+/// The runtimes the server can run on (`<runtime>`, `--runtime`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RuntimeKind {
+    /// One smol thread (portable; the default).
+    Smol,
+    /// glommio: io_uring, one shard per CPU (Linux).
+    Glommio,
+}
+
+impl RuntimeKind {
+    /// The name used in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuntimeKind::Smol => "smol",
+            RuntimeKind::Glommio => "glommio",
+        }
+    }
+
+    /// Parses a name, ignoring case.
+    pub fn from_name(name: &str) -> Option<RuntimeKind> {
+        [RuntimeKind::Smol, RuntimeKind::Glommio]
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
+    }
 }
 
 impl Default for RtspConfig {
@@ -90,6 +120,7 @@ impl Default for RtspConfig {
             proxies: Vec::new(),
             pushers: Vec::new(),
             backchannel: None,
+            runtime: None,
         }
     }
 }

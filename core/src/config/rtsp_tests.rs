@@ -245,7 +245,7 @@ fn empty_elements_keep_the_defaults() {
     let text = config(
         "<serverip/><serverport></serverport><loop_nums> </loop_nums><multicast/>\
          <udp_base_port/><metadata/><rtsp_over_http/><http_port/><rtsp_over_https/>\
-         <https_port/><cert_file/><key_file/><need_auth/><log_enable/><log_level/>",
+         <https_port/><cert_file/><key_file/><need_auth/><log_enable/><log_level/><runtime/>",
     );
     assert_eq!(parse(&text), (RtspConfig::default(), vec![]));
 }
@@ -254,13 +254,15 @@ fn empty_elements_keep_the_defaults() {
 fn values_are_trimmed_and_booleans_accept_words() {
     let (cfg, _) = parse(&config(
         "<serverip> 192.168.1.10 </serverip>\n<serverport>\n  554\n</serverport>\n\
-         <multicast>true</multicast><need_auth>FALSE</need_auth><log_level>warn</log_level>",
+         <multicast>true</multicast><need_auth>FALSE</need_auth><log_level>warn</log_level>\
+         <runtime> Glommio </runtime>",
     ));
     assert_eq!(cfg.server_ip, Some([192, 168, 1, 10].into()));
     assert_eq!(cfg.server_port, 554);
     assert!(cfg.multicast);
     assert!(!cfg.need_auth);
     assert_eq!(cfg.log_level, LogLevel::Warn);
+    assert_eq!(cfg.runtime, Some(RuntimeKind::Glommio));
 }
 
 #[test]
@@ -285,6 +287,10 @@ fn invalid_values_name_file_line_element_and_value() {
         (
             "<multicast>2</multicast>",
             r#"rtsp.cfg:2: <multicast> = "2": expected 0 or 1"#,
+        ),
+        (
+            "<runtime>tokio</runtime>",
+            r#"rtsp.cfg:2: <runtime> = "tokio": expected smol or glommio"#,
         ),
         (
             "<log_level>9</log_level>",

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::num::NonZeroU32;
 
 use super::error::{ConfigError, ConfigWarning, WarningKind};
-use super::rtsp::{LogLevel, LoopCount, OutputRule, RtspConfig, UserCredential};
+use super::rtsp::{LogLevel, LoopCount, OutputRule, RtspConfig, RuntimeKind, UserCredential};
 use super::section::{FileContext, Section};
 use super::values;
 use super::xml;
@@ -133,6 +133,9 @@ fn read_server_settings(
         &mut config.log_level,
         top.value(cx, &["log_level"], log_level)?,
     );
+    config.runtime = top.value(cx, &["runtime"], |t| {
+        RuntimeKind::from_name(t).ok_or("expected smol or glommio")
+    })?;
     Ok(())
 }
 
