@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use onvif_rtsp_core::config::RuntimeKind;
 
 /// ONVIF device and RTSP streaming server.
 #[derive(Debug, Parser)]
@@ -52,8 +53,22 @@ pub struct Cli {
     #[arg(long)]
     pub no_onvif: bool,
 
+    /// The runtime: `smol` (one thread, portable) or `glommio` (io_uring,
+    /// one shard per CPU; falls back to smol where io_uring is unavailable).
+    /// Overrides `<runtime>` of rtsp.cfg; the default is smol.
+    #[arg(long, value_name = "NAME", value_parser = parse_runtime)]
+    pub runtime: Option<RuntimeKind>,
+
+    /// Number of glommio shards (default: one per CPU).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub shards: Option<u16>,
+
     /// Seed of every random choice (session ids, SSRCs, nonces), for
     /// reproducible runs.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+}
+
+fn parse_runtime(text: &str) -> Result<RuntimeKind, String> {
+    RuntimeKind::from_name(text).ok_or_else(|| format!("{text:?}: expected smol or glommio"))
 }

@@ -12,11 +12,14 @@ use std::process::ExitCode;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use onvif_rtsp_core::config::{OnvifConfig, RtspConfig, parse_onvif_config, parse_rtsp_config};
+use onvif_rtsp_core::config::{
+    OnvifConfig, RtspConfig, RuntimeKind, parse_onvif_config, parse_rtsp_config,
+};
 use onvif_rtsp_core::onvif_state::DeviceState;
 use onvif_rtsp_core::server::{DISCOVERY_PORT, Listener, OnvifSetup, Server, ServerConfig};
 use onvif_rtsp_media::{MediaConfig, MediaEngine};
 use onvif_rtsp_runtime_common::{ListenerSpec, RunExit, bind_discovery, load_server_config};
+use onvif_rtsp_runtime_glommio::{ShardFactory, ShardParts, shard_config};
 use onvif_rtsp_runtime_smol::RuntimeOptions;
 
 use cli::Cli;
@@ -203,9 +206,16 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
     }
     raise_open_file_limit();
     let engine = MediaEngine::new(MediaConfig::new(&media_dir)).map_err(|e| e.to_string())?;
+    let runtime = pick_runtime(cli, &rtsp);
     let ip = rtsp.server_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let addr = SocketAddr::new(ip, rtsp.server_port);
-    let listener = TcpListener::bind(addr).map_err(|e| {
+    let rtsp_listeners = match runtime {
+        Runtime::Smol => TcpListener::bind(addr).map(|l| vec![l]),
+        Runtime::Glommio { shards } => {
+            onvif_rtsp_runtime_glommio::bind_rtsp_listeners(addr, shards)
+        }
+    }
+    .map_err(|e| {
         let hint = if rtsp.server_port < 1024 {
             " (ports below 1024 need root; set <serverport> to 8554 or run as root)"
         } else {
@@ -213,24 +223,28 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
         };
         format!("cannot listen on {addr}: {e}{hint}")
     })?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let shards = rtsp_listeners.len();
+    let bound = rtsp_listeners[0].local_addr().map_err(|e| e.to_string())?;
     let unix_now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
+    let started = Instant::now();
     let mut cfg = ServerConfig::new(rtsp);
     cfg.unix_time_at_start = unix_now;
     cfg.rng_seed = cli
         .seed
         .unwrap_or(unix_now.as_nanos() as u64 ^ u64::from(std::process::id()));
     print_urls(&cfg, bound, &media_dir);
-    let mut listeners = vec![ListenerSpec {
-        listener,
-        kind: Listener::Rtsp,
-        tls: None,
-    }];
-    let (broker, mut receivers) = media_bridge::broker(engine, 1);
+    match runtime {
+        Runtime::Smol => println!("onvif-rtsp-server runtime smol"),
+        Runtime::Glommio { shards } => {
+            println!("onvif-rtsp-server runtime glommio ({shards} shards)")
+        }
+    }
+    let mut listeners = Vec::new();
+    let (broker, receivers) = media_bridge::broker(engine, shards);
     let test_stream = cfg.test_pattern_stream.clone();
-    let mut server = Server::new(cfg, Instant::now());
+    let mut server = Server::new(shard_config(&cfg, 0, shards), started);
     let mut onvif_state_file = None;
     let mut discovery = None;
     if let Some(mut onvif) = onvif {
@@ -313,18 +327,91 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
             onvif_state_file = Some(onvif.state_file);
         }
     }
-    onvif_rtsp_runtime_smol::run(
-        server,
-        RuntimeOptions {
-            listeners,
-            udp_ip: ip,
-            onvif_state_file,
-            discovery,
-        },
-        Box::new(broker.shard(0)),
-        receivers.remove(0),
-    )
-    .map_err(|e| format!("server stopped: {e}"))
+    let mut receivers = receivers.into_iter();
+    let leader_inbox = receivers.next().ok_or("no media channel")?;
+    let exit = match runtime {
+        Runtime::Smol => {
+            let rtsp = rtsp_listeners.into_iter().map(|listener| ListenerSpec {
+                listener,
+                kind: Listener::Rtsp,
+                tls: None,
+            });
+            onvif_rtsp_runtime_smol::run(
+                server,
+                RuntimeOptions {
+                    listeners: rtsp.chain(listeners).collect(),
+                    udp_ip: ip,
+                    onvif_state_file,
+                    discovery,
+                },
+                Box::new(broker.shard(0)),
+                leader_inbox,
+            )
+        }
+        Runtime::Glommio { .. } => {
+            let others: Vec<ShardFactory> = receivers
+                .enumerate()
+                .map(|(i, inbox)| {
+                    let cfg = shard_config(&cfg, i + 1, shards);
+                    let media = broker.shard(i + 1);
+                    let factory: ShardFactory = Box::new(move || ShardParts {
+                        server: Server::new(cfg, started),
+                        media: Box::new(media),
+                        inbox,
+                    });
+                    factory
+                })
+                .collect();
+            let leader = ShardParts {
+                server,
+                media: Box::new(broker.shard(0)),
+                inbox: leader_inbox,
+            };
+            onvif_rtsp_runtime_glommio::run(
+                onvif_rtsp_runtime_glommio::Options {
+                    rtsp: rtsp_listeners,
+                    leader_listeners: listeners,
+                    udp_ip: ip,
+                    onvif_state_file,
+                    discovery,
+                },
+                leader,
+                others,
+            )
+        }
+    };
+    exit.map_err(|e| format!("server stopped: {e}"))
+}
+
+/// Which runtime serves.
+#[derive(Clone, Copy, Debug)]
+enum Runtime {
+    Smol,
+    Glommio { shards: usize },
+}
+
+/// The runtime asked for (`--runtime`, else `<runtime>`, else smol). When
+/// glommio cannot start here (no io_uring, seccomp, a low memlock limit),
+/// one line says so and smol serves instead.
+fn pick_runtime(cli: &Cli, rtsp: &RtspConfig) -> Runtime {
+    match cli.runtime.or(rtsp.runtime).unwrap_or(RuntimeKind::Smol) {
+        RuntimeKind::Smol => Runtime::Smol,
+        RuntimeKind::Glommio => {
+            let shards = cli
+                .shards
+                .map_or_else(onvif_rtsp_runtime_glommio::default_shards, usize::from);
+            match onvif_rtsp_runtime_glommio::probe(shards) {
+                Ok(()) => Runtime::Glommio { shards },
+                Err(why) => {
+                    let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
+                    eprintln!(
+                        "onvif-rtsp-server: io_uring is unavailable ({why}); using the smol runtime"
+                    );
+                    Runtime::Smol
+                }
+            }
+        }
+    }
 }
 
 /// Every reader holds a socket, and every UDP session eight; the usual soft
