@@ -24,10 +24,18 @@ build: deps
 run: build
 	./target/release/onvif-rtsp-server $(ARGS)
 
-## Runs every test: unit, simulation and black-box tests with real clients.
+## The black-box tests (real clients against the built binary), run a second
+## time on the glommio runtime (two shards); the first pass, inside
+## `cargo test --workspace`, runs them on the default runtime (smol).
+BLACKBOX_TESTS = --test real_clients --test protocol --test onvif --test discovery --test runtimes
+
+## Runs every test: unit, simulation and black-box tests with real clients,
+## the black-box ones against both runtimes.
 test: deps venv node-clients
 	$(CARGO) build -j$(JOBS) --workspace --all-targets
 	ONVIF_PYTHON=$(CURDIR)/.venv/bin/python $(CARGO) test -j$(JOBS) --workspace
+	ONVIF_RTSP_RUNTIME=glommio ONVIF_PYTHON=$(CURDIR)/.venv/bin/python \
+		$(CARGO) test -j$(JOBS) -p onvif-rtsp-conformance $(BLACKBOX_TESTS)
 
 ## Formatting and lints, as CI reviewers expect them.
 check:

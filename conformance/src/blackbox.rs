@@ -29,6 +29,16 @@ pub fn server_binary() -> PathBuf {
     bin
 }
 
+/// The runtime black-box servers run on: `$ONVIF_RTSP_RUNTIME` (`smol` or
+/// `glommio`), else the server's default. `make test` runs the black-box
+/// tests once per runtime this way, with the same test bodies.
+pub fn runtime_under_test() -> Option<String> {
+    std::env::var("ONVIF_RTSP_RUNTIME")
+        .ok()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+}
+
 /// A scratch directory removed on drop.
 pub struct ScratchDir {
     path: PathBuf,
@@ -92,6 +102,7 @@ pub struct ServerBuilder {
     config: Option<String>,
     args: Vec<String>,
     netns: Option<String>,
+    memlock_kib: Option<u64>,
 }
 
 impl ServerBuilder {
@@ -102,6 +113,7 @@ impl ServerBuilder {
             config: None,
             args: Vec::new(),
             netns: None,
+            memlock_kib: None,
         }
     }
 
@@ -113,6 +125,7 @@ impl ServerBuilder {
             config: None,
             args: Vec::new(),
             netns: None,
+            memlock_kib: None,
         }
     }
 
@@ -132,6 +145,13 @@ impl ServerBuilder {
     /// WS-Discovery on: multicast stays inside the namespace.
     pub fn in_netns(mut self, ns: &NetNs) -> ServerBuilder {
         self.netns = Some(ns.name.clone());
+        self
+    }
+
+    /// Starts the server with this locked-memory limit (`ulimit -l`), e.g.
+    /// too low for io_uring.
+    pub fn memlock_kib(mut self, kib: u64) -> ServerBuilder {
+        self.memlock_kib = Some(kib);
         self
     }
 
@@ -164,14 +184,29 @@ impl ServerBuilder {
         if !args.iter().any(|a| a == "--seed") {
             args.extend(["--seed".into(), "1".into()]);
         }
-        let mut command = match &self.netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns]).arg(server_binary());
-                c
+        if let Some(runtime) = runtime_under_test() {
+            if !args.iter().any(|a| a == "--runtime") {
+                args.extend(["--runtime".into(), runtime.clone()]);
+                // Two shards at least, so that connections land on several
+                // shards and pipelines are shared, whatever the CPU count.
+                if runtime == "glommio" && !args.iter().any(|a| a == "--shards") {
+                    args.extend(["--shards".into(), "2".into()]);
+                }
             }
-            None => Command::new(server_binary()),
-        };
+        }
+        let mut program: Vec<std::ffi::OsString> = vec![server_binary().into()];
+        if let Some(kib) = self.memlock_kib {
+            let script = format!("ulimit -l {kib} && exec \"$0\" \"$@\"");
+            program.splice(0..0, ["sh".into(), "-c".into(), script.into()]);
+        }
+        if let Some(ns) = &self.netns {
+            program.splice(
+                0..0,
+                ["ip".into(), "netns".into(), "exec".into(), ns.into()],
+            );
+        }
+        let mut command = Command::new(&program[0]);
+        command.args(&program[1..]);
         let mut child = command
             .current_dir(self.dir.path())
             .args(["--rtsp-port", "0", "--onvif-port", "0"])
@@ -288,6 +323,23 @@ impl ServerProcess {
                 keep: true,
             },
         )
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `limit` for the process to exit by itself.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Whether the process is still running.
