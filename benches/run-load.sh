@@ -16,6 +16,7 @@
 #   WAIT_QUIET   if 1, wait (up to 10 min) for the 1-minute load average to
 #                drop below 0.5 before measuring (default 0)
 #   EXTRA        more rtsp-load options, e.g. "--threads 2"
+#   SERVER_ARGS  more server options, e.g. "--runtime glommio --shards 1"
 #   RUNS         runs against the same server process (default 1). The first
 #                run is "cold": its first DESCRIBE makes the server demux and
 #                cache the file, which shows in setup and first-packet times.
@@ -35,6 +36,7 @@ PORT=${PORT:-18554}
 MEDIA_DIR=${MEDIA_DIR:-$root/target/bench-media}
 WAIT_QUIET=${WAIT_QUIET:-0}
 EXTRA=${EXTRA:-}
+SERVER_ARGS=${SERVER_ARGS:-}
 JOBS=${JOBS:-2}
 RUNS=${RUNS:-1}
 
@@ -92,9 +94,11 @@ cat >"$work/rtsp.cfg" <<CFG
 </config>
 CFG
 
-echo "== starting the server (${server_pin[*]:-unpinned}) on port $PORT" >&2
+echo "== starting the server (${server_pin[*]:-unpinned}) on port $PORT ${SERVER_ARGS}" >&2
+# shellcheck disable=SC2086
 (cd "$work" && exec "${server_pin[@]}" "$root/target/release/onvif-rtsp-server" \
-    --rtsp-config "$work/rtsp.cfg" --media-dir "$MEDIA_DIR" >"$work/server.out" 2>"$work/server.err") &
+    --rtsp-config "$work/rtsp.cfg" --media-dir "$MEDIA_DIR" $SERVER_ARGS \
+    >"$work/server.out" 2>"$work/server.err") &
 server_pid=$!
 for _ in $(seq 300); do
     grep -q "listening on" "$work/server.out" 2>/dev/null && break
@@ -106,6 +110,7 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 grep -q "listening on" "$work/server.out" || { echo "server did not start" >&2; exit 1; }
+grep "runtime" "$work/server.out" >&2 || true
 
 echo "== $(uname -r), $cpus CPUs, load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for run in $(seq "$RUNS"); do
