@@ -9,9 +9,12 @@
 //!   (`onvif_rtsp_core::client::{url, sdp}`);
 //! - [`load`]: the run (ramp, steady window, stop) and [`report`] its summary;
 //! - [`procfs`]: CPU and memory of a process from `/proc`;
-//! - [`server`]: starting the server under test.
+//! - [`server`]: starting the server under test;
+//! - [`core_sim`]: the core server driven in memory with a synthetic
+//!   1080p source, for the fan-out benchmark and `alloc-count`.
 #![warn(missing_docs)]
 
+pub mod core_sim;
 pub mod framing;
 pub mod load;
 pub mod procfs;
