@@ -49,14 +49,15 @@ fn replay_bytes(name: &str, bytes: &[u8], cfg: &ReplayConfig) -> CaptureCheck {
 }
 
 /// What each committed capture holds: its RTSP (or HTTP) conversations,
-/// the answers in them, and whether the client sent RTCP or NAT-punching
-/// datagrams to the server.
+/// the requests answered in them, and whether the client sent RTCP or
+/// NAT-punching datagrams to the server.
 const CAPTURES: &[(&str, Protocol, usize, bool)] = &[
-    // OPTIONS, DESCRIBE, SETUP x2, PLAY (TEARDOWN sent as ffmpeg closes).
-    ("ffmpeg-tcp.pcapng", Protocol::Rtsp, 5, false),
-    ("ffmpeg-udp.pcapng", Protocol::Rtsp, 5, true),
+    // OPTIONS, DESCRIBE, SETUP x2, PLAY, TEARDOWN (which ffmpeg sends as it
+    // closes: the capture holds no answer to it).
+    ("ffmpeg-tcp.pcapng", Protocol::Rtsp, 6, false),
+    ("ffmpeg-udp.pcapng", Protocol::Rtsp, 6, true),
     // ... PLAY, then PAUSE and PLAY with Range: npt=2.000- for -ss 2.
-    ("ffmpeg-seek.pcapng", Protocol::Rtsp, 7, false),
+    ("ffmpeg-seek.pcapng", Protocol::Rtsp, 8, false),
     // OPTIONS, DESCRIBE, SETUP x2, PLAY, PAUSE, TEARDOWN.
     ("gstreamer-tcp.pcap", Protocol::Rtsp, 7, false),
     ("gstreamer-udp.pcap", Protocol::Rtsp, 7, true),
@@ -85,7 +86,15 @@ fn every_committed_capture_replays_to_the_same_answers() {
         else {
             continue;
         };
-        assert_eq!(check.compared(), answers, "{name}: answers compared");
+        // Compared, or answered by the replay only because the client
+        // closed before the real server's answer (which varies with timing
+        // from one capture to the next).
+        let unanswered: usize = check
+            .conversations
+            .iter()
+            .map(|c| c.unanswered_in_capture)
+            .sum();
+        assert_eq!(check.compared() + unanswered, answers, "{name}: answers");
         assert!(
             check
                 .replay
