@@ -18,11 +18,11 @@ use smol::{LocalExecutor, Timer};
 
 use crate::procfs::{self, ProcSample};
 use crate::reader::{
-    ReaderLive, ReaderReport, ReaderSpec, ReaderState, RunControl, TransportMode, run_reader,
+    ReaderLive, ReaderReport, ReaderSpec, ReaderState, RunControl, TransportMode, parse_stream_url,
+    run_reader,
 };
 use crate::report::{ServerUsage, Summary, median, pct, percentile};
 use crate::server::{self, SpawnOptions};
-use crate::url::RtspUrl;
 
 /// Which server process to sample.
 #[derive(Clone, Debug)]
@@ -78,7 +78,7 @@ struct Job {
 
 /// Runs the load test and returns its summary.
 pub fn run(cfg: &LoadConfig) -> Result<Summary, String> {
-    let url = RtspUrl::parse(&cfg.url).map_err(|e| e.to_string())?;
+    let url = parse_stream_url(&cfg.url)?;
     if cfg.readers == 0 {
         return Err("--readers must be at least 1".into());
     }
@@ -354,7 +354,7 @@ pub fn run(cfg: &LoadConfig) -> Result<Summary, String> {
         .map(|(e, s)| e.saturating_sub(*s))
         .sum();
     Ok(Summary {
-        url: url.without_credentials(),
+        url: url.without_credentials.clone(),
         transport: cfg.transport.as_str().to_owned(),
         readers_requested: cfg.readers,
         readers_playing: reports.iter().filter(|r| r.played).count(),

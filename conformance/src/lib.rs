@@ -4,8 +4,11 @@
 //! - [`blackbox`]: start the built binary in a scratch directory and point
 //!   real clients (ffmpeg, ffprobe, GStreamer) at it;
 //! - `sim`: a seeded, simulated network and clock running the core server
-//!   against the core's own client machine.
+//!   against the core's own client machine;
+//! - [`replay`]: captures (pcap, pcapng) of real clients with our server,
+//!   replayed into the core and compared with what the server answered.
 
 pub mod blackbox;
 pub mod raw;
+pub mod replay;
 pub mod sim;

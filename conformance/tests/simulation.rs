@@ -93,6 +93,61 @@ fn lost_within(t: &TrackReport) -> u64 {
         .count() as u64
 }
 
+/// A UDP reader lost only what the network dropped: the client's count of
+/// lost packets equals the drops inside the span it received, and every
+/// access unit missing (from the keyframe before its first one on) was
+/// carried by a dropped packet, or (video) followed a unit whose end was;
+/// with `end`, so was every unit from the last received up to it.
+fn check_udp_losses_explained(
+    r: &SimReport,
+    c: &ClientReport,
+    track: usize,
+    audio: AudioKind,
+    indices: &[usize],
+    end: Option<usize>,
+) {
+    let t = &c.tracks[track];
+    let source = &r.streams[&c.stream].tracks[track];
+    assert_eq!(
+        t.lost_packets,
+        lost_within(t),
+        "client {} track {track}: lost vs dropped",
+        c.index
+    );
+    let (Some(first), Some(&i0)) = (t.frames.first(), indices.first()) else {
+        return;
+    };
+    let rate = clock_rate(track, audio);
+    let base = first
+        .rtp_timestamp
+        .wrapping_sub(ticks(source[i0].pts, rate));
+    let ts_of = |i: usize| base.wrapping_add(ticks(source[i].pts, rate));
+    let dropped_ts: Vec<u32> = t.dropped.iter().map(|d| d.timestamp).collect();
+    // A unit is lost with its own packet, or (video) as the unit after one
+    // whose end was lost.
+    let explained = |missing: usize| {
+        dropped_ts.contains(&ts_of(missing))
+            || (track == 0 && missing > 0 && dropped_ts.contains(&ts_of(missing - 1)))
+    };
+    // Video starts at the keyframe before the first frame received.
+    let start = if track == 0 {
+        (0..=i0).rev().find(|&k| source[k].keyframe).unwrap_or(0)
+    } else {
+        i0
+    };
+    let missing_before = start..i0;
+    let missing_between = indices.windows(2).flat_map(|w| w[0] + 1..w[1]);
+    let last = indices[indices.len() - 1];
+    let missing_after = last + 1..end.unwrap_or(last + 1);
+    for missing in missing_before.chain(missing_between).chain(missing_after) {
+        assert!(
+            explained(missing),
+            "client {} track {track}: frame {missing} missing without a drop",
+            c.index
+        );
+    }
+}
+
 fn live_fanout_config(seed: u64, clients: usize) -> SimConfig {
     let mut cfg = SimConfig::new(seed);
     cfg.duration = Duration::from_secs(5);
@@ -128,7 +183,7 @@ fn a_hundred_clients_on_one_live_source_with_udp_loss_and_reordering() {
         assert!(c.errors.is_empty(), "client {}: {:?}", c.index, c.errors);
         assert!(c.playing_at.is_some(), "client {} never played", c.index);
         assert_eq!(c.tracks.len(), 2);
-        for track in 0..2 {
+        for (track, produced) in source.iter().map(Vec::len).enumerate() {
             let t = &c.tracks[track];
             let indices = check_exact_and_ordered(&r, c, track, AudioKind::Pcmu);
             assert!(
@@ -144,7 +199,6 @@ fn a_hundred_clients_on_one_live_source_with_udp_loss_and_reordering() {
                 );
             }
             // Until (almost) the end of the run (UDP: less the reorder window).
-            let produced = source[track].len();
             let last = indices[indices.len() - 1];
             let margin = if c.tcp { 3 } else { 10 };
             assert!(
@@ -165,42 +219,7 @@ fn a_hundred_clients_on_one_live_source_with_udp_loss_and_reordering() {
             }
             // UDP: what is missing was dropped by the network, nothing else.
             total_dropped += t.dropped.len();
-            assert_eq!(
-                t.lost_packets,
-                lost_within(t),
-                "client {} track {track}: lost vs dropped",
-                c.index
-            );
-            let rate = clock_rate(track, AudioKind::Pcmu);
-            let base = t.frames[0]
-                .rtp_timestamp
-                .wrapping_sub(ticks(source[track][indices[0]].pts, rate));
-            let ts_of = |i: usize| base.wrapping_add(ticks(source[track][i].pts, rate));
-            let dropped_ts: Vec<u32> = t.dropped.iter().map(|d| d.timestamp).collect();
-            // A unit is lost with its own packet, or (video) as the unit
-            // after one whose end was lost.
-            let explained = |missing: usize| {
-                dropped_ts.contains(&ts_of(missing))
-                    || (track == 0 && missing > 0 && dropped_ts.contains(&ts_of(missing - 1)))
-            };
-            // Video starts at the keyframe before the first frame received.
-            let start = if track == 0 {
-                (0..=indices[0])
-                    .rev()
-                    .find(|&k| source[0][k].keyframe)
-                    .unwrap_or(0)
-            } else {
-                indices[0]
-            };
-            let missing_before = start..indices[0];
-            let missing_between = indices.windows(2).flat_map(|w| w[0] + 1..w[1]);
-            for missing in missing_before.chain(missing_between) {
-                assert!(
-                    explained(missing),
-                    "client {} track {track}: frame {missing} missing without a drop",
-                    c.index
-                );
-            }
+            check_udp_losses_explained(&r, c, track, AudioKind::Pcmu, &indices, None);
         }
         assert!(
             c.tracks.iter().all(|t| t.reports_sent > 0),
@@ -550,4 +569,277 @@ fn udp_sessions_survive_a_taken_audio_port() {
         assert!(c.errors.is_empty(), "client {}: {:?}", c.index, c.errors);
         assert!(c.playing_at.is_some(), "client {}", c.index);
     }
+}
+
+/// Readers of the scale test; `SIM_READERS` overrides (more for a soak,
+/// fewer to bisect a failure).
+fn scale_readers() -> usize {
+    std::env::var("SIM_READERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
+
+/// What kind of reader index `i` of the scale test is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Reads as fast as the server writes (or at 1 or 4 MB/s).
+    Healthy,
+    /// Reads at 20 kB/s, under half the stream, then stops reading.
+    Slow,
+}
+
+const SCALE_QUEUE_LIMIT: usize = 16 * 1024;
+const SCALE_STALL: Duration = Duration::from_millis(800);
+const SLOW_FREEZE: Duration = Duration::from_millis(1500);
+
+fn scale_role(i: usize) -> Role {
+    if i % 25 == 7 {
+        Role::Slow
+    } else {
+        Role::Healthy
+    }
+}
+
+/// `readers` readers of one live source (60%) and one file (40%), TCP and
+/// UDP, joining over the first half second; UDP with 0.5 to 3% loss, up to
+/// 25 ms of jitter and 5% reordering; TCP links of 1 to 10 ms, some limited
+/// to 1 or 4 MB/s; and every 25th a slow TCP reader (a TCP reader whatever
+/// the pattern says) that stops reading at 1.5 s. Three simulated seconds;
+/// the file lasts two; an IDR every 12 frames (0.48 s), so that slow
+/// readers wait less for one.
+fn scale_config(seed: u64, readers: usize) -> SimConfig {
+    let mut cfg = SimConfig::new(seed);
+    cfg.duration = Duration::from_secs(3);
+    cfg.media.audio = Some(AudioKind::Aac);
+    cfg.media.gop = 12;
+    cfg.media.idr_bytes = (3000, 6000);
+    cfg.media.frame_bytes = (200, 1800);
+    cfg.media.file_duration = Duration::from_secs(2);
+    cfg.server.queue_limit_bytes = SCALE_QUEUE_LIMIT;
+    cfg.server.stall_timeout = SCALE_STALL;
+    for i in 0..readers {
+        let stream = if i % 10 < 6 { LIVE } else { FILE };
+        let role = scale_role(i);
+        let transport = if role == Role::Slow || (i / 2) % 2 == 0 {
+            SimTransport::Tcp
+        } else {
+            SimTransport::Udp
+        };
+        let mut spec = ClientSpec::new(stream, transport);
+        spec.start_at = MS((i * 500 / readers.max(1)) as u64);
+        spec.link.latency = MS(1 + (i as u64 * 7) % 10);
+        spec.link.bandwidth = match (role, i % 3) {
+            (Role::Slow, _) => Some(20_000),
+            (_, 0) => None,
+            (_, 1) => Some(1_000_000),
+            _ => Some(4_000_000),
+        };
+        if role == Role::Slow {
+            spec.link.freeze_at = Some(SLOW_FREEZE);
+        }
+        spec.udp.min_delay = MS(1);
+        spec.udp.max_delay = MS(5 + (i as u64 % 5) * 5);
+        spec.udp.loss = [0.005, 0.01, 0.02, 0.03][i % 4];
+        spec.udp.reorder = 0.05;
+        spec.udp.reorder_delay = MS(12);
+        cfg.clients.push(spec);
+    }
+    cfg
+}
+
+/// The largest a slow reader's server-side backlog may get: the queue
+/// limit, plus one whole frame with its framing (4-byte interleave prefix
+/// and 12-byte RTP header per packet), plus an RTCP sender report.
+fn backlog_bound(r: &SimReport) -> u64 {
+    let largest = r
+        .streams
+        .values()
+        .flat_map(|s| s.tracks.iter().flatten())
+        .map(|f| f.len as u64)
+        .max()
+        .unwrap_or(0);
+    let packets = largest.div_ceil(1300) + 1;
+    SCALE_QUEUE_LIMIT as u64 + largest + 16 * packets + 128
+}
+
+/// 1000 readers on one live source and one file over a lossy, reordering
+/// network with slow readers among them. Every healthy TCP reader gets
+/// every packet from its first keyframe on, each access unit byte for byte;
+/// UDP readers lose exactly what the network dropped; slow readers never
+/// hold more than the queue limit plus one frame in the server and are cut
+/// off one stall timeout after they stop reading; and the whole run,
+/// every byte the server sent, is reproducible from its seed.
+#[test]
+fn a_thousand_readers_of_a_live_source_and_a_file() {
+    let readers = scale_readers();
+    let seed = 0x5ca1_e000;
+    // Three runs at once: the one checked, the same seed again, another seed.
+    let (a, b, c) = std::thread::scope(|s| {
+        let run = |seed| s.spawn(move || Simulation::new(scale_config(seed, readers)).run());
+        let (a, b, c) = (run(seed), run(seed), run(seed + 1));
+        let join = |h: std::thread::ScopedJoinHandle<'_, SimReport>| {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+        };
+        (join(a), join(b), join(c))
+    });
+    assert_eq!(
+        a.server_bytes_hash, b.server_bytes_hash,
+        "same seed, same bytes"
+    );
+    assert_eq!(a.server_bytes, b.server_bytes);
+    assert!(a == b, "same seed, same report");
+    assert_ne!(
+        a.server_bytes_hash, c.server_bytes_hash,
+        "another seed, other bytes"
+    );
+    check_scale_run(&a, readers);
+    check_scale_run(&c, readers);
+}
+
+fn check_scale_run(r: &SimReport, readers: usize) {
+    assert!(r.anomalies.is_empty(), "{:#?}", r.anomalies);
+    assert_eq!(r.clients.len(), readers);
+    assert_eq!(r.streams[LIVE].opens, 1, "one shared live source");
+    if readers > 6 {
+        assert_eq!(r.streams[FILE].opens, 1, "the file is read once");
+    }
+    let bound = backlog_bound(r);
+    let mut slow = 0;
+    let mut total_dropped = 0;
+    for c in &r.clients {
+        let live = c.stream == LIVE;
+        let produced: Vec<usize> = r.streams[&c.stream].tracks.iter().map(Vec::len).collect();
+        assert!(c.playing_at.is_some(), "client {} never played", c.index);
+        assert_eq!(c.tracks.len(), 2, "client {}", c.index);
+        if scale_role(c.index) == Role::Slow {
+            slow += 1;
+            check_slow_reader(r, c, bound);
+            continue;
+        }
+        assert!(c.errors.is_empty(), "client {}: {:?}", c.index, c.errors);
+        assert!(c.closed_at.is_none(), "client {} was cut off", c.index);
+        for (track, &produced) in produced.iter().enumerate() {
+            let t = &c.tracks[track];
+            let indices = check_exact_and_ordered(r, c, track, AudioKind::Aac);
+            assert!(
+                !indices.is_empty(),
+                "client {} track {track}: no frames",
+                c.index
+            );
+            let last = indices[indices.len() - 1];
+            if c.tcp {
+                // From the first keyframe on, every packet and every unit.
+                if track == 0 {
+                    assert!(
+                        t.frames[0].keyframe,
+                        "client {}: starts at a keyframe",
+                        c.index
+                    );
+                }
+                assert_contiguous(c, track, &indices);
+                assert_eq!(
+                    (t.sequence_gaps, t.lost_packets, t.late_packets),
+                    (0, 0, 0),
+                    "client {} track {track}",
+                    c.index
+                );
+                assert!(t.dropped.is_empty());
+                if live {
+                    assert!(
+                        last + 2 >= produced,
+                        "client {} track {track}: last {last} of {}",
+                        c.index,
+                        produced
+                    );
+                } else {
+                    assert_eq!(indices[0], 0, "client {}: the file from its start", c.index);
+                    assert_eq!(last + 1, produced, "client {}: the whole file", c.index);
+                }
+            } else {
+                total_dropped += t.dropped.len();
+                // The file was sent to its end: what is missing after the
+                // last unit received was dropped too.
+                let end = (!live).then_some(produced);
+                check_udp_losses_explained(r, c, track, AudioKind::Aac, &indices, end);
+                assert!(
+                    !live || last + 8 >= produced,
+                    "client {} track {track}: last {last} of {}",
+                    c.index,
+                    produced
+                );
+            }
+        }
+        if !live && c.tcp {
+            assert!(
+                c.ended_at.is_some(),
+                "client {}: BYE at the end of the file",
+                c.index
+            );
+        }
+        assert!(
+            c.tracks.iter().all(|t| t.reports_sent > 0),
+            "client {} sent receiver reports",
+            c.index
+        );
+    }
+    assert_eq!(slow, readers / 25 + usize::from(readers % 25 > 7));
+
+    assert!(
+        readers < 100 || total_dropped > readers,
+        "the network did drop packets ({total_dropped})"
+    );
+    // Everyone is still there but the slow readers, cut off.
+    assert_eq!(r.server_sessions_at_end, readers - slow);
+    assert_eq!(r.server_connections_at_end, readers - slow);
+}
+
+/// A slow reader: its backlog in the server stays within `bound`, what it
+/// lost were whole frames (video resuming at keyframes, never a broken
+/// unit), and it was cut off one stall timeout after it stopped reading
+/// (after the queue, still filling when it stopped, went over the limit).
+/// (Within three seconds few get to resume after a loss before they stop;
+/// the slow reader test above shows that at length.)
+fn check_slow_reader(r: &SimReport, c: &ClientReport, bound: u64) {
+    assert!(
+        c.max_server_backlog <= bound,
+        "client {}: backlog {} over the limit {SCALE_QUEUE_LIMIT} + one frame ({bound})",
+        c.index,
+        c.max_server_backlog
+    );
+    assert!(
+        c.max_server_backlog > SCALE_QUEUE_LIMIT as u64,
+        "client {}: slow enough to fill the queue",
+        c.index
+    );
+    let closed = c.closed_at.expect("the stalled reader is cut off");
+    assert!(
+        closed >= SLOW_FREEZE + SCALE_STALL - MS(200)
+            && closed <= SLOW_FREEZE + SCALE_STALL + MS(600),
+        "client {}: cut off at {closed:?}",
+        c.index
+    );
+    assert_eq!(c.errors, ["connection closed"], "client {}", c.index);
+    let video = check_exact_and_ordered(r, c, 0, AudioKind::Aac);
+    for (k, w) in video.windows(2).enumerate() {
+        if w[1] != w[0] + 1 {
+            assert!(
+                c.tracks[0].frames[k + 1].keyframe,
+                "client {}: resumed at frame {} which is no keyframe",
+                c.index,
+                w[1]
+            );
+        }
+    }
+    // Every unit it got is whole: the depacketizer never saw a hole inside
+    // one (a file session numbers only the packets it sends).
+    assert!(
+        c.tracks[0]
+            .frames
+            .iter()
+            .all(|f| f.len > 0 && f.source_index.is_some()),
+        "client {}",
+        c.index
+    );
+    check_exact_and_ordered(r, c, 1, AudioKind::Aac);
 }

@@ -39,6 +39,21 @@ impl Rng {
         ((u128::from(self.next_u64()) * u128::from(bound.max(1))) >> 64) as u64
     }
 
+    /// A random (version 4) UUID as a URN, `urn:uuid:xxxxxxxx-...`: for
+    /// WS-Discovery endpoint references and message ids.
+    pub fn uuid_urn(&mut self) -> String {
+        let high = (self.next_u64() & !0xf000) | 0x4000;
+        let low = (self.next_u64() & !(0xc000_u64 << 48)) | (0x8000_u64 << 48);
+        format!(
+            "urn:uuid:{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            high >> 32,
+            (high >> 16) & 0xffff,
+            high & 0xffff,
+            low >> 48,
+            low & 0xffff_ffff_ffff
+        )
+    }
+
     /// A new generator for a sub-component, independent of later draws from `self`.
     pub fn fork(&mut self) -> Rng {
         Rng::new(self.next_u64())

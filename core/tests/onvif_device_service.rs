@@ -136,10 +136,8 @@ fn host_info() -> HostInfo {
 
 impl Dut {
     fn new(need_auth: bool) -> Dut {
-        let mut config = OnvifConfig {
-            need_auth,
-            ..OnvifConfig::default()
-        };
+        let mut config = OnvifConfig::default();
+        config.server.need_auth = need_auth;
         for (name, password, level) in [
             ("operator", "op-pass", UserLevel::Operator),
             ("user", "user-pass", UserLevel::User),

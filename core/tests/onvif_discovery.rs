@@ -707,11 +707,9 @@ fn host_addresses_from_the_state() {
     let h = DiscoveryHost::from_state(&s, &info);
     assert_eq!(h.addresses, [(Ipv4Addr::new(192, 168, 1, 10), 24)]);
     assert_eq!(h.http_port, Some(s.server().http_port));
-    let config = OnvifConfig {
-        server_ip: Some("192.168.1.10".parse().unwrap()),
-        https_enable: true,
-        ..OnvifConfig::default()
-    };
+    let mut config = OnvifConfig::default();
+    config.server.server_ip = Some("192.168.1.10".parse().unwrap());
+    config.server.https_enable = true;
     let pinned = DeviceState::from_config(&config, 1);
     let h = DiscoveryHost::from_state(&pinned, &info);
     assert_eq!(h.addresses, [(Ipv4Addr::new(192, 168, 1, 10), 24)]);

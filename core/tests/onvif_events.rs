@@ -1115,10 +1115,8 @@ fn soap11_pull_point() {
 
 #[test]
 fn credentials_are_needed_except_for_capabilities() {
-    let config = OnvifConfig {
-        need_auth: true,
-        ..OnvifConfig::default()
-    };
+    let mut config = OnvifConfig::default();
+    config.server.need_auth = true;
     let mut h = Harness::with(config, EventLimits::default());
     let caps = h.call(EVENTS, &fixture("events_zeep_get_service_capabilities.xml"));
     assert_eq!(caps.status, 200);

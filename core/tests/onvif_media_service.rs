@@ -34,10 +34,9 @@ type FaultCodes = (String, Vec<String>);
 
 /// The default `onvif.cfg` with `need_auth` on.
 fn authenticated() -> OnvifConfig {
-    OnvifConfig {
-        need_auth: true,
-        ..OnvifConfig::default()
-    }
+    let mut config = OnvifConfig::default();
+    config.server.need_auth = true;
+    config
 }
 
 /// A device on the default `onvif.cfg` (or another), behind the endpoint.

@@ -22,13 +22,13 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use onvif_rtsp_core::client::sdp::parse_sdp;
+use onvif_rtsp_core::client::url::{ControlStyle, UrlParts, parse_url, resolve_control};
 use onvif_rtsp_core::rtsp::transport::parse_transports;
 use smol::{Async, LocalExecutor, Task, Timer};
 
 use crate::framing::FrameParser;
 use crate::rtp_stats::ChannelStats;
-use crate::sdp::SdpInfo;
-use crate::url::{RtspUrl, resolve_control};
 use conn::{Conn, MAX_TEXT, StepError, step_err, with_timeout};
 use media::MediaStats;
 use udp::{bind_port_pair, receive_udp};
@@ -52,11 +52,36 @@ impl TransportMode {
     }
 }
 
+/// Parses the stream URL, `rtsp://[user[:pass]@]host[:port][/path]`, with
+/// the core's client parser ([`parse_url`]). Only `rtsp://`: the readers
+/// speak RTSP over plain TCP. The URL the readers send
+/// ([`UrlParts::without_credentials`]) always names the port and has a
+/// lower-case scheme, so requests and the report look the same whichever
+/// way the URL was written.
+pub fn parse_stream_url(url: &str) -> Result<UrlParts, String> {
+    const SCHEME: &str = "rtsp://";
+    let bad = |why: &str| format!("bad RTSP URL: {url}: {why}");
+    let rest = url
+        .get(..SCHEME.len())
+        .filter(|s| s.eq_ignore_ascii_case(SCHEME))
+        .map(|_| &url[SCHEME.len()..])
+        .ok_or_else(|| bad("scheme must be rtsp://"))?;
+    let mut parts = parse_url(url).ok_or_else(|| bad("expected host[:port]"))?;
+    let path = &rest[rest.find(['/', '?']).unwrap_or(rest.len())..];
+    let host = if parts.host.contains(':') {
+        format!("[{}]", parts.host)
+    } else {
+        parts.host.clone()
+    };
+    parts.without_credentials = format!("{SCHEME}{host}:{}{path}", parts.port);
+    Ok(parts)
+}
+
 /// What every reader of a run does.
 #[derive(Clone, Debug)]
 pub struct ReaderSpec {
-    /// The stream URL.
-    pub url: RtspUrl,
+    /// The stream URL ([`parse_stream_url`]).
+    pub url: UrlParts,
     /// The transport to SETUP.
     pub transport: TransportMode,
     /// Limit for connecting and for each RTSP response.
@@ -240,7 +265,7 @@ async fn play_and_read(
     report: &mut ReaderReport,
 ) -> Result<(), StepError> {
     let started = Instant::now();
-    let url = spec.url.without_credentials();
+    let url = spec.url.without_credentials.clone();
     let addr = (spec.url.host.as_str(), spec.url.port)
         .to_socket_addrs()
         .map_err(|e| step_err("resolve", e))?
@@ -269,7 +294,7 @@ async fn play_and_read(
         session_timeout: Duration::from_secs(60),
         credentials: spec
             .url
-            .user
+            .username
             .clone()
             .map(|u| (u, spec.url.password.clone().unwrap_or_default())),
         challenge: None,
@@ -291,14 +316,16 @@ async fn play_and_read(
         .or_else(|| desc.headers.get("Content-Location"))
         .map(|b| b.trim().to_owned())
         .unwrap_or_else(|| url.clone());
-    let sdp = SdpInfo::parse(&String::from_utf8_lossy(&desc.body));
-    if sdp.media.is_empty() {
-        return Err(step_err("DESCRIBE", "SDP has no media"));
-    }
+    let sdp = parse_sdp(&String::from_utf8_lossy(&desc.body))
+        .map_err(|_| step_err("DESCRIBE", "SDP has no media"))?;
 
     let mut udp_sockets: Vec<(usize, bool, Async<UdpSocket>)> = Vec::new();
     for (i, m) in sdp.media.iter().enumerate() {
-        let control_url = resolve_control(&base, m.control.as_deref().unwrap_or(""));
+        let control_url = resolve_control(
+            &base,
+            m.control.as_deref().unwrap_or(""),
+            ControlStyle::Append,
+        );
         let track = u8::try_from(i)
             .ok()
             .filter(|&t| t < 127)
@@ -355,7 +382,11 @@ async fn play_and_read(
         })
         .collect();
 
-    let play_url = resolve_control(&base, sdp.control.as_deref().unwrap_or("*"));
+    let play_url = resolve_control(
+        &base,
+        sdp.control.as_deref().unwrap_or("*"),
+        ControlStyle::Append,
+    );
     let play_sent = Instant::now();
     conn.request("PLAY", "PLAY", &play_url, &[("Range", "npt=0.000-")])
         .await?;
@@ -438,5 +469,57 @@ async fn watch_control(
                     .map_err(|e| step_err("keepalive", e))?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_urls() {
+        let u = parse_stream_url("rtsp://admin:secret@127.0.0.1:8554/movie.mp4").expect("url");
+        assert_eq!(u.host, "127.0.0.1");
+        assert_eq!(u.port, 8554);
+        assert_eq!(u.username.as_deref(), Some("admin"));
+        assert_eq!(u.password.as_deref(), Some("secret"));
+        assert_eq!(u.without_credentials, "rtsp://127.0.0.1:8554/movie.mp4");
+        let u = parse_stream_url("RTSP://[::1]/x").expect("url");
+        assert_eq!((u.host.as_str(), u.port), ("::1", 554));
+        assert_eq!(u.without_credentials, "rtsp://[::1]:554/x");
+        assert!(parse_stream_url("http://h/").is_err());
+        assert!(parse_stream_url("rtsps://h/").is_err());
+        assert!(parse_stream_url("rtsp://h:99999/").is_err());
+    }
+
+    #[test]
+    fn controls_resolve_against_the_base() {
+        let resolve =
+            |base: &str, control: &str| resolve_control(base, control, ControlStyle::Append);
+        let base = "rtsp://h:1/a.mp4/";
+        assert_eq!(resolve(base, "trackID=0"), "rtsp://h:1/a.mp4/trackID=0");
+        assert_eq!(
+            resolve("rtsp://h:1/a.mp4", "trackID=1"),
+            "rtsp://h:1/a.mp4/trackID=1"
+        );
+        assert_eq!(resolve(base, "*"), base);
+        assert_eq!(resolve(base, "rtsp://x/y"), "rtsp://x/y");
+    }
+
+    #[test]
+    fn sdp_controls_and_codecs() {
+        let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=x\r\nt=0 0\r\na=control:*\r\n\
+                   m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=control:trackID=0\r\n\
+                   m=audio 0 RTP/AVP 97\r\na=rtpmap:97 MPEG4-GENERIC/48000/2\r\na=control:trackID=1\r\n";
+        let info = parse_sdp(sdp).expect("sdp");
+        assert_eq!(info.control.as_deref(), Some("*"));
+        assert_eq!(info.media.len(), 2);
+        assert_eq!(info.media[0].kind, "video");
+        assert_eq!(info.media[0].control.as_deref(), Some("trackID=0"));
+        assert_eq!(info.media[0].encoding.as_deref(), Some("H264"));
+        assert_eq!(info.media[1].encoding.as_deref(), Some("MPEG4-GENERIC"));
+        let info = parse_sdp("a=rtpmap:\nm=\n\u{0}\na=control:").expect("sdp");
+        assert_eq!(info.media.len(), 1);
+        assert_eq!(info.media[0].control.as_deref(), Some(""));
     }
 }

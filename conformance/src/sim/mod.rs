@@ -58,7 +58,7 @@ pub use report::{
 };
 
 use net::{EventQueue, Pipe};
-use report::StreamHash;
+use report::{FxBuild, OutputHash};
 
 /// The server's address in the simulated network.
 pub const SERVER_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
@@ -197,7 +197,7 @@ enum Ev {
         client: usize,
         local_port: u16,
         src: SocketAddr,
-        data: Bytes,
+        data: SendBuf,
     },
     UdpToServer {
         local_port: u16,
@@ -225,7 +225,7 @@ struct Catalog {
     stream: SyntheticStream,
     tracks: Vec<Vec<Frame>>,
     /// (track, length, first bytes, last bytes) -> frame indices.
-    index: HashMap<FrameKey, Vec<usize>>,
+    index: HashMap<FrameKey, Vec<usize>, FxBuild>,
     opens: u32,
 }
 
@@ -244,7 +244,7 @@ impl Catalog {
         Catalog {
             stream,
             tracks,
-            index: HashMap::new(),
+            index: HashMap::default(),
             opens: 0,
         }
     }
@@ -264,7 +264,13 @@ impl Catalog {
         self.tracks[track][i].clone()
     }
 
-    fn lookup(&self, track: usize, data: &[u8]) -> Option<usize> {
+    /// The index of the frame of `track` with these bytes, trying `hint`
+    /// (the frame after the last one a client got) before the index.
+    fn lookup(&self, track: usize, data: &[u8], hint: usize) -> Option<usize> {
+        let frames = self.tracks.get(track)?;
+        if frames.get(hint).is_some_and(|f| f.data[..] == *data) {
+            return Some(hint);
+        }
         let candidates = self.index.get(&frame_key(track, data))?;
         candidates.iter().copied().find(|&i| {
             self.tracks[track]
@@ -308,13 +314,17 @@ pub struct Simulation {
     server: Server,
     server_timer_at: Option<Duration>,
     clients: Vec<SimClient>,
-    client_by_ip: HashMap<IpAddr, usize>,
+    /// Reused between drains, so that draining allocates nothing.
+    server_outputs: Vec<Output>,
+    client_outputs: Vec<ClientOutput>,
+    /// Reused for bytes handed to a machine.
+    scratch: Vec<u8>,
     sources: BTreeMap<SourceId, SimSource>,
     catalogs: BTreeMap<String, Catalog>,
     open_udp: BTreeSet<u16>,
     busy_udp: BTreeSet<u16>,
     rng: Rng,
-    hash: StreamHash,
+    hash: OutputHash,
     server_bytes: u64,
     anomalies: Vec<String>,
     anomaly_count: u64,
@@ -337,10 +347,8 @@ impl Simulation {
         let server = Server::new(server_cfg, base);
         let mut queue = EventQueue::new();
         let mut clients = Vec::new();
-        let mut client_by_ip = HashMap::new();
         for (i, spec) in cfg.clients.into_iter().enumerate() {
-            let ip = IpAddr::V4(Ipv4Addr::new(10, 1, (i / 250) as u8, (i % 250 + 1) as u8));
-            client_by_ip.insert(ip, i);
+            let ip = client_ip(i);
             queue.push(spec.start_at, Ev::ClientStart(i));
             if let Some(t) = spec.teardown_at {
                 queue.push(t, Ev::ClientTeardown(i));
@@ -381,13 +389,15 @@ impl Simulation {
             server,
             server_timer_at: None,
             clients,
-            client_by_ip,
+            server_outputs: Vec::new(),
+            client_outputs: Vec::new(),
+            scratch: Vec::new(),
             sources: BTreeMap::new(),
             catalogs: BTreeMap::new(),
             open_udp: BTreeSet::new(),
             busy_udp: busy_udp_ports.into_iter().collect(),
             rng: Rng::new(derive(seed, 2)),
-            hash: StreamHash::new(),
+            hash: OutputHash::new(),
             server_bytes: 0,
             anomalies: Vec::new(),
             anomaly_count: 0,
@@ -397,10 +407,10 @@ impl Simulation {
 
     /// Runs every event up to the configured duration and reports.
     pub fn run(mut self) -> SimReport {
-        while self.queue.peek_time().is_some_and(|t| t <= self.duration) {
-            let Some((at, ev)) = self.queue.pop() else {
+        while let Some((at, ev)) = self.queue.pop() {
+            if at > self.duration {
                 break;
-            };
+            }
             self.now = at;
             self.events += 1;
             self.dispatch(ev);
@@ -467,14 +477,19 @@ impl Simulation {
                 data,
             } => {
                 if !self.clients[client].gone {
+                    let mut bytes = std::mem::take(&mut self.scratch);
+                    bytes.clear();
+                    bytes.extend_from_slice(data.head());
+                    bytes.extend_from_slice(data.body());
                     self.client_input(
                         client,
                         ClientInput::Datagram {
                             local_port,
                             src,
-                            data: &data,
+                            data: &bytes,
                         },
                     );
+                    self.scratch = bytes;
                 }
             }
             Ev::UdpToServer {
@@ -509,26 +524,27 @@ impl Simulation {
     }
 
     fn drain_server(&mut self) {
-        let mut outputs = Vec::new();
+        let mut outputs = std::mem::take(&mut self.server_outputs);
         let deadline = loop {
             match self.server.poll_output() {
                 Output::Timeout(at) => break at,
                 o => outputs.push(o),
             }
         };
-        for o in outputs {
+        for o in outputs.drain(..) {
             match o {
                 Output::Send { conn, data } => self.server_send(conn, &data),
                 Output::SendTo {
                     local_port,
                     dst,
                     data,
-                } => self.server_send_to(local_port, dst, &data),
+                } => self.server_send_to(local_port, dst, data),
                 Output::Close { conn } => self.server_close(conn),
                 Output::Event(e) => self.server_event(e),
                 Output::Timeout(_) => {}
             }
         }
+        self.server_outputs = outputs;
         self.schedule_server_timer(deadline);
     }
 
@@ -550,24 +566,18 @@ impl Simulation {
     fn server_send(&mut self, conn: ConnId, data: &SendBuf) {
         self.hash.write(&[1]);
         self.hash.write(&conn.0.to_le_bytes());
-        self.hash.write(data.head());
-        self.hash.write(data.body());
+        self.hash.write_buf(data);
         self.server_bytes += data.len() as u64;
         let Some(i) = client_of(conn, self.clients.len()) else {
             return self.anomaly(format!("send on unknown connection {conn:?}"));
         };
-        let bytes = if data.head().is_empty() {
-            data.body().clone()
-        } else {
-            Bytes::from(data.to_vec())
-        };
         let now = self.now;
         let c = &mut self.clients[i];
-        c.report.tcp_bytes_from_server += bytes.len() as u64;
+        c.report.tcp_bytes_from_server += data.len() as u64;
         if c.server_closed {
             return self.anomaly(format!("send on connection {} after closing it", conn.0));
         }
-        let event = c.to_client.push(now, bytes);
+        let event = c.to_client.push(now, &[data.head(), data.body()]);
         c.report.max_server_backlog = c.to_client.max_backlog;
         if let Some(at) = event {
             self.queue.push(
@@ -580,21 +590,23 @@ impl Simulation {
         }
     }
 
-    fn server_send_to(&mut self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
+    fn server_send_to(&mut self, local_port: u16, dst: SocketAddr, data: SendBuf) {
         self.hash.write(&[2]);
         self.hash.write(&local_port.to_le_bytes());
-        self.hash.write(dst.to_string().as_bytes());
-        self.hash.write(data.head());
-        self.hash.write(data.body());
+        match dst.ip() {
+            IpAddr::V4(ip) => self.hash.write(&ip.octets()),
+            IpAddr::V6(ip) => self.hash.write(&ip.octets()),
+        }
+        self.hash.write(&dst.port().to_le_bytes());
+        self.hash.write_buf(&data);
         self.server_bytes += data.len() as u64;
         if !self.open_udp.contains(&local_port) {
             self.anomaly(format!("datagram from unbound port {local_port} to {dst}"));
         }
-        let Some(&i) = self.client_by_ip.get(&dst.ip()) else {
+        let Some(i) = client_at(dst.ip(), self.clients.len()) else {
             return self.anomaly(format!("datagram to unknown address {dst}"));
         };
-        let data = Bytes::from(data.to_vec());
-        let profile = self.clients[i].spec.udp.clone();
+        let profile = self.clients[i].spec.udp;
         if self.chance(profile.loss) {
             self.record_drop(i, dst.port(), &data);
             return;
@@ -621,7 +633,7 @@ impl Simulation {
     }
 
     /// Notes a dropped RTP packet against the client track it was for.
-    fn record_drop(&mut self, i: usize, port: u16, data: &[u8]) {
+    fn record_drop(&mut self, i: usize, port: u16, data: &SendBuf) {
         let now = self.now;
         let c = &mut self.clients[i];
         let Some(client) = c.client.as_ref() else {
@@ -630,7 +642,14 @@ impl Simulation {
         let track = client.tracks().iter().position(|t| {
             matches!(t.transport, Some(TrackTransport::Udp { local_rtp, .. }) if local_rtp == port)
         });
-        let (Some(track), Some((h, _))) = (track, RtpHeader::parse(data)) else {
+        // The RTP header is the head, or starts the body.
+        let mut header = [0u8; 2 * SendBuf::MAX_HEAD];
+        let head = data.head();
+        let body = &data.body()[..data.body().len().min(SendBuf::MAX_HEAD)];
+        header[..head.len()].copy_from_slice(head);
+        header[head.len()..head.len() + body.len()].copy_from_slice(body);
+        let header = &header[..head.len() + body.len()];
+        let (Some(track), Some((h, _))) = (track, RtpHeader::parse(header)) else {
             return;
         };
         if c.report.tracks.len() <= track {
@@ -859,14 +878,15 @@ impl Simulation {
 
     fn on_deliver(&mut self, i: usize, to_client: bool) {
         let now = self.now;
+        let mut bytes = std::mem::take(&mut self.scratch);
+        bytes.clear();
         let c = &mut self.clients[i];
         let pipe = if to_client {
             &mut c.to_client
         } else {
             &mut c.to_server
         };
-        let (bytes, next) = pipe.deliver(now);
-        if let Some(at) = next {
+        if let Some(at) = pipe.deliver(now, &mut bytes) {
             self.queue.push(
                 at,
                 Ev::TcpDeliver {
@@ -875,19 +895,19 @@ impl Simulation {
                 },
             );
         }
-        if bytes.is_empty() {
-            return;
-        }
-        if to_client {
-            if !self.clients[i].gone {
-                self.client_input(i, ClientInput::TcpData(&bytes));
+        if !bytes.is_empty() {
+            if to_client {
+                if !self.clients[i].gone {
+                    self.client_input(i, ClientInput::TcpData(&bytes));
+                }
+            } else if !self.clients[i].server_closed {
+                self.server_input(Input::TcpData {
+                    conn: conn_of(i),
+                    data: &bytes,
+                });
             }
-        } else if !self.clients[i].server_closed {
-            self.server_input(Input::TcpData {
-                conn: conn_of(i),
-                data: &bytes,
-            });
         }
+        self.scratch = bytes;
     }
 
     // ---- the clients ----
@@ -942,14 +962,14 @@ impl Simulation {
         let Some(client) = self.clients[i].client.as_mut() else {
             return;
         };
-        let mut outputs = Vec::new();
+        let mut outputs = std::mem::take(&mut self.client_outputs);
         let deadline = loop {
             match client.poll_output() {
                 ClientOutput::Timeout(at) => break at,
                 o => outputs.push(o),
             }
         };
-        for o in outputs {
+        for o in outputs.drain(..) {
             match o {
                 ClientOutput::Send(bytes) => {
                     let now = self.now;
@@ -957,7 +977,7 @@ impl Simulation {
                     if c.gone {
                         continue;
                     }
-                    if let Some(at) = c.to_server.push(now, bytes) {
+                    if let Some(at) = c.to_server.push(now, &[&bytes]) {
                         self.queue.push(
                             at,
                             Ev::TcpTransmit {
@@ -976,7 +996,7 @@ impl Simulation {
                         self.anomaly(format!("client {i} sent a datagram to {dst}"));
                         continue;
                     }
-                    let profile = self.clients[i].spec.udp.clone();
+                    let profile = self.clients[i].spec.udp;
                     if self.chance(profile.loss) {
                         continue;
                     }
@@ -995,6 +1015,7 @@ impl Simulation {
                 ClientOutput::Timeout(_) => {}
             }
         }
+        self.client_outputs = outputs;
         let t = deadline.saturating_duration_since(self.base).max(self.now);
         let c = &mut self.clients[i];
         if t <= self.duration && c.timer_at != Some(t) && !c.gone {
@@ -1020,11 +1041,18 @@ impl Simulation {
                 self.clients[i].report.paused_at.get_or_insert(now);
             }
             ClientEvent::Frame { track, unit } => {
-                let name = self.clients[i].spec.stream.clone();
+                let c = &self.clients[i];
+                let hint = c
+                    .report
+                    .tracks
+                    .get(track)
+                    .and_then(|t| t.frames.last())
+                    .and_then(|f| f.source_index)
+                    .map_or(0, |i| i + 1);
                 let source_index = self
                     .catalogs
-                    .get(&name)
-                    .and_then(|c| c.lookup(track, &unit.data));
+                    .get(&c.spec.stream)
+                    .and_then(|cat| cat.lookup(track, &unit.data, hint));
                 let r = &mut self.clients[i].report;
                 if r.tracks.len() <= track {
                     r.tracks.resize_with(track + 1, TrackReport::default);
@@ -1144,6 +1172,24 @@ impl Simulation {
             server_connections_at_end: self.server.connection_count(),
         }
     }
+}
+
+/// The address of client `i`: 10.1.0.1 to 10.1.0.250, then 10.1.1.1 and so on.
+fn client_ip(i: usize) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 1, (i / 250) as u8, (i % 250 + 1) as u8))
+}
+
+/// The client at an address, the inverse of [`client_ip`].
+fn client_at(ip: IpAddr, clients: usize) -> Option<usize> {
+    let IpAddr::V4(ip) = ip else {
+        return None;
+    };
+    let [a, b, c, d] = ip.octets();
+    if (a, b) != (10, 1) || d == 0 || d > 250 {
+        return None;
+    }
+    let i = usize::from(c) * 250 + usize::from(d) - 1;
+    (i < clients).then_some(i)
 }
 
 fn conn_of(client: usize) -> ConnId {

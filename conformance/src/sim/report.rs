@@ -4,7 +4,11 @@
 //! runs with the same seed compare equal.
 
 use std::collections::BTreeMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::Duration;
+
+use bytes::Bytes;
+use onvif_rtsp_core::server::SendBuf;
 
 /// One access unit a client received.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,3 +198,98 @@ impl StreamHash {
         z ^ (z >> 31)
     }
 }
+
+/// Bodies shorter than this are hashed every time; longer ones once.
+const CACHED_BODY_MIN: usize = 64;
+/// Slots of the body hash cache (a power of two).
+const BODY_CACHE_SLOTS: usize = 4096;
+
+/// The hash of everything the server sends: [`StreamHash`] over each
+/// output's framing and head, with each body folded in by its own hash.
+///
+/// The server shares one body (`Bytes`) among every reader of a packet, so
+/// a body's hash is computed once and found again by its address: a small
+/// direct-mapped cache holds a clone of each body it knows, which keeps the
+/// memory alive and so the address from being reused for other bytes while
+/// the entry stands. The result does not depend on the cache: a body's
+/// contribution is always the hash of its bytes.
+#[derive(Debug)]
+pub(crate) struct OutputHash {
+    hash: StreamHash,
+    bodies: Vec<Option<(Bytes, u64)>>,
+}
+
+impl OutputHash {
+    pub(crate) fn new() -> Self {
+        OutputHash {
+            hash: StreamHash::new(),
+            bodies: vec![None; BODY_CACHE_SLOTS],
+        }
+    }
+
+    /// Folds in bytes.
+    pub(crate) fn write(&mut self, data: &[u8]) {
+        self.hash.write(data);
+    }
+
+    /// Folds in a server output: its head, then its body's hash.
+    pub(crate) fn write_buf(&mut self, data: &SendBuf) {
+        self.hash.write(data.head());
+        let body = data.body();
+        if body.len() < CACHED_BODY_MIN {
+            self.hash.write(body);
+            return;
+        }
+        let addr = body.as_ptr() as usize;
+        let slot = ((addr >> 4) ^ body.len()) % BODY_CACHE_SLOTS;
+        let h = match &self.bodies[slot] {
+            Some((kept, h)) if kept.as_ptr() == body.as_ptr() && kept.len() == body.len() => *h,
+            _ => {
+                let mut bh = StreamHash::new();
+                bh.write(body);
+                let h = bh.finish();
+                self.bodies[slot] = Some((body.clone(), h));
+                h
+            }
+        };
+        self.hash.write(&h.to_le_bytes());
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        self.hash.finish()
+    }
+}
+
+/// FxHash (rustc's): a fast hasher for the simulator's own tables, whose
+/// keys no adversary chooses.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` built with [`FxHasher`].
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;

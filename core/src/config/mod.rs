@@ -39,8 +39,8 @@ pub use onvif::{
     DeviceInformation, ENCODING_INTERVAL_RANGE, EventConfig, FRAMERATE_RANGE, GOV_LENGTH_RANGE,
     GovSettings, H264Profile, H265Profile, JPEG_MAX_DIMENSION, MAX_PROFILES, Mpeg4Profile,
     OnvifConfig, OnvifUser, ProfileConfig, QUALITY_RANGE, RENEW_INTERVAL_RANGE, Resolution,
-    SESSION_TIMEOUT_RANGE, ScopeConfig, UserLevel, VideoEncoderSettings, VideoEncoding,
-    sample_rate_hz,
+    SESSION_TIMEOUT_RANGE, ScopeConfig, ServerSettings, UserLevel, VideoEncoderSettings,
+    VideoEncoding, sample_rate_hz,
 };
 pub use onvif_parse::parse_onvif_config;
 pub use rtsp::{

@@ -52,12 +52,9 @@ pub const JPEG_MAX_DIMENSION: u32 = 2040;
 /// Event subscription renew interval range, in seconds.
 pub const RENEW_INTERVAL_RANGE: RangeInclusive<u32> = 1..=86_400;
 
-/// The whole `onvif.cfg`.
-///
-/// [`OnvifConfig::default`] is what the device runs with when there is no
-/// file; a missing or empty element of a file falls back to the same value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OnvifConfig {
+/// The server elements of `onvif.cfg`: where and how ONVIF is served.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSettings {
     /// `<server_ip>`: the address to listen on and to advertise; `None`
     /// (empty) = all interfaces, advertise the request's `Host`.
     pub server_ip: Option<IpAddr>,
@@ -76,13 +73,44 @@ pub struct OnvifConfig {
     /// `<http_max_users>`: most concurrent HTTP connections (and as many
     /// again over HTTPS).
     pub http_max_users: u32,
-    /// `<need_auth>`: requests must authenticate as one of [`Self::users`]
+    /// `<need_auth>`: requests must authenticate as one of [`OnvifConfig::users`]
     /// (except the ONVIF pre-authentication operations).
     pub need_auth: bool,
     /// `<log_enable>`: logging enabled.
     pub log_enable: bool,
     /// `<log_level>`: the least severe level logged.
     pub log_level: LogLevel,
+}
+
+impl Default for ServerSettings {
+    /// HTTP on port 8000, HTTPS off (port 8443), 16 users, no
+    /// authentication, logging at INFO.
+    fn default() -> Self {
+        ServerSettings {
+            server_ip: None,
+            http_enable: true,
+            http_port: 8000,
+            https_enable: false,
+            https_port: 8443,
+            cert_file: None,
+            key_file: None,
+            http_max_users: 16,
+            need_auth: false,
+            log_enable: true,
+            log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// The whole `onvif.cfg`.
+///
+/// [`OnvifConfig::default`] is what the device runs with when there is no
+/// file; a missing or empty element of a file falls back to the same value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OnvifConfig {
+    /// The server elements (`<server_ip>` ... `<log_level>`), kept as one
+    /// value because the device state carries them into `onvifrun.cfg`.
+    pub server: ServerSettings,
     /// `<EndpointReference>` (newer Happytime files): the WS-Discovery
     /// endpoint reference (`urn:uuid:...`); `None` = generate one once.
     pub endpoint_reference: Option<String>,
@@ -111,17 +139,7 @@ impl Default for OnvifConfig {
     /// `onvif` client breaks on a single `<Profiles>` element.
     fn default() -> Self {
         OnvifConfig {
-            server_ip: None,
-            http_enable: true,
-            http_port: 8000,
-            https_enable: false,
-            https_port: 8443,
-            cert_file: None,
-            key_file: None,
-            http_max_users: 16,
-            need_auth: false,
-            log_enable: true,
-            log_level: LogLevel::Info,
+            server: ServerSettings::default(),
             endpoint_reference: None,
             information: DeviceInformation::default(),
             users: vec![OnvifUser {

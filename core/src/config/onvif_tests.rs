@@ -97,15 +97,18 @@ fn profile(body: &str) -> String {
 fn template_parses_with_its_values() {
     let (config, warnings) = parse(TEMPLATE);
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert_eq!(config.server_ip, None);
-    assert!(config.http_enable && config.https_enable);
-    assert_eq!((config.http_port, config.https_port), (8000, 8443));
-    assert_eq!(config.cert_file.as_deref(), Some("ssl.ca"));
-    assert_eq!(config.key_file.as_deref(), Some("ssl.key"));
-    assert_eq!(config.http_max_users, 16);
-    assert!(!config.need_auth);
-    assert!(config.log_enable);
-    assert_eq!(config.log_level, LogLevel::Debug);
+    assert_eq!(config.server.server_ip, None);
+    assert!(config.server.http_enable && config.server.https_enable);
+    assert_eq!(
+        (config.server.http_port, config.server.https_port),
+        (8000, 8443)
+    );
+    assert_eq!(config.server.cert_file.as_deref(), Some("ssl.ca"));
+    assert_eq!(config.server.key_file.as_deref(), Some("ssl.key"));
+    assert_eq!(config.server.http_max_users, 16);
+    assert!(!config.server.need_auth);
+    assert!(config.server.log_enable);
+    assert_eq!(config.server.log_level, LogLevel::Debug);
     assert_eq!(
         config.information,
         DeviceInformation {
@@ -183,10 +186,13 @@ fn template_parses_with_its_values() {
 #[test]
 fn defaults_without_a_file() {
     let config = OnvifConfig::default();
-    assert!(config.http_enable && !config.https_enable);
-    assert_eq!((config.http_port, config.https_port), (8000, 8443));
-    assert!(!config.need_auth);
-    assert_eq!(config.http_max_users, 16);
+    assert!(config.server.http_enable && !config.server.https_enable);
+    assert_eq!(
+        (config.server.http_port, config.server.https_port),
+        (8000, 8443)
+    );
+    assert!(!config.server.need_auth);
+    assert_eq!(config.server.http_max_users, 16);
     assert_eq!(config.users.len(), 1);
     assert_eq!(config.users[0].username, "admin");
     assert_eq!(config.users[0].password, "admin");
@@ -244,7 +250,7 @@ fn unknown_elements_are_warned_and_skipped() {
 <RelayOutputs><token>x</token></RelayOutputs>
 <event><renew_interval>30</renew_interval><unknown/></event>"#);
     let (config, warnings) = parse(&text);
-    assert_eq!(config.http_port, 8080);
+    assert_eq!(config.server.http_port, 8080);
     assert_eq!(config.event.renew_interval, 30);
     let paths: Vec<(u32, &str)> = warnings
         .iter()
@@ -288,9 +294,9 @@ fn empty_elements_keep_the_defaults() {
 <event><renew_interval></renew_interval></event>"#);
     let (config, warnings) = parse(&text);
     let default = OnvifConfig::default();
-    assert_eq!(config.http_port, 8000);
-    assert!(!config.https_enable);
-    assert_eq!(config.log_level, default.log_level);
+    assert_eq!(config.server.http_port, 8000);
+    assert!(!config.server.https_enable);
+    assert_eq!(config.server.log_level, default.server.log_level);
     assert_eq!(config.information.manufacturer, "onvif-rtsp-server");
     assert_eq!(config.information.model, "Cam");
     let p = &config.profiles[0];
@@ -582,12 +588,12 @@ fn older_and_newer_happytime_elements() {
 <EndpointReference>urn:uuid:6ba7b810-9dad-41d1-80b4-00c04fd430c8</EndpointReference>
 <log_level>warn</log_level>"#);
     let (config, _) = parse(&text);
-    assert_eq!(config.http_port, 8001);
+    assert_eq!(config.server.http_port, 8001);
     assert_eq!(
         config.endpoint_reference.as_deref(),
         Some("urn:uuid:6ba7b810-9dad-41d1-80b4-00c04fd430c8")
     );
-    assert_eq!(config.log_level, LogLevel::Warn);
+    assert_eq!(config.server.log_level, LogLevel::Warn);
 }
 
 #[test]

@@ -369,20 +369,6 @@ fn scopes_match(scopes: Option<&Element>, ours: &[String]) -> bool {
         .all(|w| ours.iter().any(|o| scope_matches(rule, w, o)))
 }
 
-/// A random (version 4) UUID URN.
-fn uuid_urn(rng: &mut Rng) -> String {
-    let high = (rng.next_u64() & !0xf000) | 0x4000;
-    let low = (rng.next_u64() & !(0xc000_u64 << 48)) | (0x8000_u64 << 48);
-    format!(
-        "urn:uuid:{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xffff,
-        high & 0xffff,
-        low >> 48,
-        low & 0xffff_ffff_ffff
-    )
-}
-
 /// The WS-Discovery machine. See the module documentation.
 #[derive(Debug)]
 pub struct Discovery {
@@ -641,7 +627,7 @@ impl Discovery {
         } else {
             ("ResolveMatches", "d:ResolveMatches", "d:ResolveMatch")
         };
-        let message_id = uuid_urn(&mut self.rng);
+        let message_id = self.rng.uuid_urn();
         let number = self.next_message_number();
         let xaddrs = self.host.xaddrs(Some(src.ip()));
         let mut w = XmlWriter::with_capacity(2048);
@@ -669,7 +655,7 @@ impl Discovery {
     /// A Hello (`hello`) or Bye to the multicast group, WS-Discovery 2005/04.
     fn announcement(&mut self, hello: bool) -> Datagram {
         let version = Version::V2005;
-        let message_id = uuid_urn(&mut self.rng);
+        let message_id = self.rng.uuid_urn();
         let number = self.next_message_number();
         let xaddrs = self.host.xaddrs(None);
         let action = if hello { "Hello" } else { "Bye" };
@@ -821,7 +807,7 @@ mod tests {
 
     #[test]
     fn uuids_are_version_4() {
-        let id = uuid_urn(&mut Rng::new(3));
+        let id = Rng::new(3).uuid_urn();
         assert_eq!(id.len(), "urn:uuid:".len() + 36);
         assert_eq!(id.as_bytes()[9 + 14], b'4');
         assert!(matches!(id.as_bytes()[9 + 19], b'8' | b'9' | b'a' | b'b'));

@@ -14,24 +14,24 @@
 //! false).
 
 use super::OnvifContext;
-use super::media::osd::{self, Service};
-use super::media::read::{self, required_text};
+use super::media::read::required_text;
 use super::media::shared::{
-    self, changed, configuration_changed, invalid_stream_setup, profile_changed, profile_param,
+    self, Service, changed, handlers, invalid_stream_setup, profile_changed, profile_param,
 };
-use super::media::xml::{self, Dialect, configuration_visible, write_configuration};
-use super::media::{RTP_MULTICAST, RTP_RTSP_TCP, configuration_param, option_tokens};
+use super::media::xml::{self, Dialect, configuration_visible};
+use super::media::{RTP_MULTICAST, RTP_RTSP_TCP, osd};
 use crate::config::MAX_PROFILES;
 use crate::onvif::fault::ter;
 use crate::onvif::{
-    AccessClass, Call, Element, Fault, Handler, Notification, Operation, Registry, RegistryError,
-    Reply, ServiceKind, XmlWriter, ns,
+    AccessClass, Call, Element, Fault, Handler, Operation, Registry, RegistryError, Reply,
+    ServiceKind, XmlWriter, ns,
 };
-use crate::onvif_state::{ConfigurationKind, DeviceState, StreamSetup};
+use crate::onvif_state::{ConfigurationKind, ConfigurationKind as K, DeviceState, StreamSetup};
 
 const SERVICE: Service = Service {
     prefix: "tr2",
     ns: ns::TR2,
+    dialect: Dialect::Media2,
 };
 
 /// The one video source mode of every video source.
@@ -178,15 +178,6 @@ fn create_profile(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Faul
     Ok(changed(reply, [profile_changed(call, &token)]))
 }
 
-fn delete_profile(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let token = required_text(call.body, ns::TR2, "Token")?;
-    ctx.state.delete_profile(token)?;
-    Ok(changed(
-        Reply::empty("tr2:DeleteProfileResponse"),
-        [profile_changed(call, token)],
-    ))
-}
-
 fn add_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
     let profile = profile_param(call, ns::TR2, &ctx.state)?;
     let refs = configuration_refs(call.body)?;
@@ -241,211 +232,15 @@ fn get_configurations(
         (None, Some(profile)) => state.compatible_configurations(profile, kind)?,
         (None, None) => state.configuration_tokens(kind),
     };
-    Ok(Reply::build(|w| {
-        w.elem(
-            &format!("tr2:Get{}ConfigurationsResponse", kind.media2_name()),
-            |w| {
-                for token in tokens {
-                    write_configuration(
-                        w,
-                        "tr2:Configurations",
-                        state,
-                        kind,
-                        token,
-                        Dialect::Media2,
-                    );
-                }
-            },
-        );
-    }))
-}
-
-fn get_video_source_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    let config = option_tokens(
-        call,
-        ns::TR2,
-        ctx,
-        ConfigurationKind::VideoSource,
-        Dialect::Media2,
-    )?;
-    let options = ctx.state.video_source_configuration_options(config)?;
-    if options.source_tokens.is_empty() {
-        return Err(Fault::action_not_supported(
-            "the device has no video source",
-        ));
-    }
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetVideoSourceConfigurationOptionsResponse", |w| {
-            xml::write_video_source_configuration_options(w, "tr2:Options", &options);
-        });
-    }))
-}
-
-fn get_video_encoder_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TR2,
-        ctx,
-        ConfigurationKind::VideoEncoder,
-        Dialect::Media2,
-    )?;
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetVideoEncoderConfigurationOptionsResponse", |w| {
-            for &encoding in state.video_encodings() {
-                let options = state.video_encoder_options(encoding);
-                xml::write_video_encoder2_options(w, "tr2:Options", &options);
-            }
-        });
-    }))
-}
-
-fn get_audio_source_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TR2,
-        ctx,
-        ConfigurationKind::AudioSource,
-        Dialect::Media2,
-    )?;
-    if ctx.state.audio_sources().is_empty() {
-        return Err(Fault::action_not_supported(
-            "the device has no audio source",
-        ));
-    }
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetAudioSourceConfigurationOptionsResponse", |w| {
-            xml::write_audio_source_options(w, "tr2:Options", state);
-        });
-    }))
-}
-
-fn get_audio_encoder_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TR2,
-        ctx,
-        ConfigurationKind::AudioEncoder,
-        Dialect::Media2,
-    )?;
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetAudioEncoderConfigurationOptionsResponse", |w| {
-            for &encoding in state.audio_encodings() {
-                let options = state.audio_encoder_options(encoding);
-                xml::write_audio_encoder2_options(w, "tr2:Options", &options);
-            }
-        });
-    }))
-}
-
-fn get_metadata_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TR2,
-        ctx,
-        ConfigurationKind::Metadata,
-        Dialect::Media2,
-    )?;
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetMetadataConfigurationOptionsResponse", |w| {
-            xml::write_metadata_options(w, "tr2:Options");
-        });
-    }))
-}
-
-/// The reply to a Set*Configuration: persist, and the
-/// ConfigurationChanged event.
-fn set_reply(call: &Call<'_>, kind: ConfigurationKind, token: &str) -> (Reply, [Notification; 1]) {
-    (
-        Reply::empty(&format!(
-            "tr2:Set{}ConfigurationResponse",
-            kind.media2_name()
-        )),
-        [configuration_changed(call, kind, token)],
-    )
-}
-
-fn set_video_source_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TR2)?;
-    let current = ctx
-        .state
-        .video_source_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_video_source_configuration(el, current)?;
-    ctx.state.set_video_source_configuration(next)?;
-    let (reply, events) = set_reply(call, ConfigurationKind::VideoSource, token);
-    Ok(changed(reply, events))
-}
-
-fn set_video_encoder_configuration(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TR2)?;
-    let current = ctx
-        .state
-        .video_encoder_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_video_encoder2_configuration(el, current)?;
-    ctx.state.set_video_encoder_configuration(next)?;
-    let (reply, events) = set_reply(call, ConfigurationKind::VideoEncoder, token);
-    Ok(changed(reply, events))
-}
-
-fn set_audio_source_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TR2)?;
-    let current = ctx
-        .state
-        .audio_source_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_audio_source_configuration(el, current)?;
-    ctx.state.set_audio_source_configuration(next)?;
-    let (reply, events) = set_reply(call, ConfigurationKind::AudioSource, token);
-    Ok(changed(reply, events))
-}
-
-fn set_audio_encoder_configuration(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TR2)?;
-    let current = ctx
-        .state
-        .audio_encoder_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_audio_encoder_configuration(el, current)?;
-    ctx.state.set_audio_encoder_configuration(next)?;
-    let (reply, events) = set_reply(call, ConfigurationKind::AudioEncoder, token);
-    Ok(changed(reply, events))
-}
-
-fn set_metadata_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TR2)?;
-    let current = ctx
-        .state
-        .metadata_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_metadata_configuration(el, current)?;
-    ctx.state.set_metadata_configuration(next)?;
-    let (reply, events) = set_reply(call, ConfigurationKind::Metadata, token);
-    Ok(changed(reply, events))
+    let response = format!("Get{}ConfigurationsResponse", kind.media2_name());
+    Ok(shared::configurations_reply(
+        state,
+        SERVICE,
+        kind,
+        &response,
+        "Configurations",
+        tokens,
+    ))
 }
 
 fn get_video_encoder_instances(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
@@ -474,23 +269,7 @@ fn stream_setup(protocol: &str) -> Result<StreamSetup, Fault> {
 
 fn get_stream_uri(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
     let setup = stream_setup(required_text(call.body, ns::TR2, "Protocol")?)?;
-    let token = required_text(call.body, ns::TR2, "ProfileToken")?;
-    let uri = shared::stream_uri(call, &ctx.state, token, setup)?;
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetStreamUriResponse", |w| {
-            w.leaf("tr2:Uri", &uri);
-        });
-    }))
-}
-
-fn get_snapshot_uri(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let token = required_text(call.body, ns::TR2, "ProfileToken")?;
-    let uri = shared::snapshot_uri(call, &ctx.state, token)?;
-    Ok(Reply::build(|w| {
-        w.elem("tr2:GetSnapshotUriResponse", |w| {
-            w.leaf("tr2:Uri", &uri);
-        });
-    }))
+    shared::get_stream_uri(call, ctx, SERVICE, setup)
 }
 
 /// The video source named by `VideoSourceToken` (`ter:NoSource` if none).
@@ -553,67 +332,32 @@ fn set_video_source_mode(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Repl
     }))
 }
 
-fn start_multicast_streaming(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    super::media::multicast_streaming(
-        call,
-        ctx,
-        ns::TR2,
-        true,
-        "tr2:StartMulticastStreamingResponse",
-    )
-}
-
-fn stop_multicast_streaming(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    super::media::multicast_streaming(
-        call,
-        ctx,
-        ns::TR2,
-        false,
-        "tr2:StopMulticastStreamingResponse",
-    )
-}
-
-fn set_synchronization_point(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    profile_param(call, ns::TR2, &ctx.state)?;
-    Ok(Reply::empty("tr2:SetSynchronizationPointResponse"))
-}
-
-/// Get*Configurations per kind.
-macro_rules! per_kind {
-    ($($wrapper:ident => $kind:ident;)*) => {
-        $(
-            fn $wrapper(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-                get_configurations(call, ctx, ConfigurationKind::$kind)
-            }
-        )*
-    };
-}
-
-per_kind! {
-    get_video_source_configurations => VideoSource;
-    get_video_encoder_configurations => VideoEncoder;
-    get_audio_source_configurations => AudioSource;
-    get_audio_encoder_configurations => AudioEncoder;
-    get_metadata_configurations => Metadata;
-}
-
-/// OSD handlers with the Media2 names.
-macro_rules! osd_ops {
-    ($($wrapper:ident => $generic:ident;)*) => {
-        $(
-            fn $wrapper(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-                osd::$generic(call, ctx, SERVICE)
-            }
-        )*
-    };
-}
-
-osd_ops! {
-    get_osds => get_osds;
-    get_osd_options => get_osd_options;
-    create_osd => create_osd;
-    set_osd => set_osd;
-    delete_osd => delete_osd;
+handlers! {
+    delete_profile => shared::delete_profile[SERVICE, "Token"];
+    get_video_source_configurations => get_configurations[K::VideoSource];
+    get_video_encoder_configurations => get_configurations[K::VideoEncoder];
+    get_audio_source_configurations => get_configurations[K::AudioSource];
+    get_audio_encoder_configurations => get_configurations[K::AudioEncoder];
+    get_metadata_configurations => get_configurations[K::Metadata];
+    set_video_source_configuration => shared::set_configuration[SERVICE, K::VideoSource];
+    set_video_encoder_configuration => shared::set_configuration[SERVICE, K::VideoEncoder];
+    set_audio_source_configuration => shared::set_configuration[SERVICE, K::AudioSource];
+    set_audio_encoder_configuration => shared::set_configuration[SERVICE, K::AudioEncoder];
+    set_metadata_configuration => shared::set_configuration[SERVICE, K::Metadata];
+    get_video_source_configuration_options => shared::get_configuration_options[SERVICE, K::VideoSource];
+    get_video_encoder_configuration_options => shared::get_configuration_options[SERVICE, K::VideoEncoder];
+    get_audio_source_configuration_options => shared::get_configuration_options[SERVICE, K::AudioSource];
+    get_audio_encoder_configuration_options => shared::get_configuration_options[SERVICE, K::AudioEncoder];
+    get_metadata_configuration_options => shared::get_configuration_options[SERVICE, K::Metadata];
+    get_snapshot_uri => shared::get_snapshot_uri[SERVICE];
+    start_multicast_streaming => shared::multicast_streaming[SERVICE, true];
+    stop_multicast_streaming => shared::multicast_streaming[SERVICE, false];
+    set_synchronization_point => shared::set_synchronization_point[SERVICE];
+    get_osds => osd::get_osds[SERVICE];
+    get_osd_options => osd::get_osd_options[SERVICE];
+    create_osd => osd::create_osd[SERVICE];
+    set_osd => osd::set_osd[SERVICE];
+    delete_osd => osd::delete_osd[SERVICE];
 }
 
 /// Registers the media2 service's operations.

@@ -127,9 +127,9 @@ impl DeviceState {
     pub fn from_config(config: &OnvifConfig, rng_seed: u64) -> DeviceState {
         let endpoint_reference = match &config.endpoint_reference {
             Some(epr) => epr.clone(),
-            None => uuid_urn(&mut Rng::new(rng_seed)),
+            None => Rng::new(rng_seed).uuid_urn(),
         };
-        let server = ServerSettings::from_config(config);
+        let server = config.server.clone();
         let network = NetworkSettings::from_server(&server);
         let mut state = DeviceState {
             server,
@@ -590,18 +590,4 @@ fn scope_word(text: &str) -> String {
         word.push_str("device");
     }
     word
-}
-
-/// A random (version 4) UUID as `urn:uuid:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx`.
-fn uuid_urn(rng: &mut Rng) -> String {
-    let high = (rng.next_u64() & !0xf000) | 0x4000;
-    let low = (rng.next_u64() & !(0xc000_u64 << 48)) | (0x8000_u64 << 48);
-    format!(
-        "urn:uuid:{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xffff,
-        high & 0xffff,
-        low >> 48,
-        low & 0xffff_ffff_ffff
-    )
 }

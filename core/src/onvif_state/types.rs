@@ -7,9 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::config::{
-    AudioEncoderSettings, LogLevel, OnvifConfig, Resolution, VideoEncoderSettings,
-};
+use crate::config::{AudioEncoderSettings, Resolution, VideoEncoderSettings};
 
 /// The kinds of things that have tokens, with Happytime's token prefixes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,52 +94,7 @@ impl TokenKind {
     }
 }
 
-/// The server settings of `onvif.cfg` (everything but the lists), kept in
-/// `onvifrun.cfg` as Happytime does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServerSettings {
-    /// `<server_ip>`.
-    pub server_ip: Option<IpAddr>,
-    /// `<http_enable>`.
-    pub http_enable: bool,
-    /// `<http_port>`.
-    pub http_port: u16,
-    /// `<https_enable>`.
-    pub https_enable: bool,
-    /// `<https_port>`.
-    pub https_port: u16,
-    /// `<cert_file>`.
-    pub cert_file: Option<String>,
-    /// `<key_file>`.
-    pub key_file: Option<String>,
-    /// `<http_max_users>`.
-    pub http_max_users: u32,
-    /// `<need_auth>`.
-    pub need_auth: bool,
-    /// `<log_enable>`.
-    pub log_enable: bool,
-    /// `<log_level>`.
-    pub log_level: LogLevel,
-}
-
-impl ServerSettings {
-    /// The settings of a config.
-    pub fn from_config(config: &OnvifConfig) -> ServerSettings {
-        ServerSettings {
-            server_ip: config.server_ip,
-            http_enable: config.http_enable,
-            http_port: config.http_port,
-            https_enable: config.https_enable,
-            https_port: config.https_port,
-            cert_file: config.cert_file.clone(),
-            key_file: config.key_file.clone(),
-            http_max_users: config.http_max_users,
-            need_auth: config.need_auth,
-            log_enable: config.log_enable,
-            log_level: config.log_level,
-        }
-    }
-}
+pub use crate::config::ServerSettings;
 
 /// A media profile: references to its configurations, by token.
 #[derive(Clone, Debug, PartialEq, Eq)]

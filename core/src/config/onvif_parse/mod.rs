@@ -57,7 +57,7 @@ pub fn parse_onvif_config(
         config.information = information;
     }
     config.users = read_users(&mut top, &mut cx, true)?;
-    if config.need_auth && config.users.is_empty() {
+    if config.server.need_auth && config.users.is_empty() {
         cx.warn(
             top.line(),
             ROOT,
@@ -174,40 +174,40 @@ pub(crate) fn read_server_settings(
     cx: &mut FileContext<'_>,
     config: &mut OnvifConfig,
 ) -> Result<(), ConfigError> {
-    config.server_ip = top.value(cx, &["server_ip"], ip_address)?;
+    config.server.server_ip = top.value(cx, &["server_ip"], ip_address)?;
     set(
-        &mut config.http_enable,
+        &mut config.server.http_enable,
         top.value(cx, &["http_enable"], boolean)?,
     );
     // Older Happytime files say <server_port>.
     set(
-        &mut config.http_port,
+        &mut config.server.http_port,
         top.value(cx, &["http_port", "server_port"], port)?,
     );
     set(
-        &mut config.https_enable,
+        &mut config.server.https_enable,
         top.value(cx, &["https_enable"], boolean)?,
     );
     set(
-        &mut config.https_port,
+        &mut config.server.https_port,
         top.value(cx, &["https_port"], port)?,
     );
-    config.cert_file = top.value(cx, &["cert_file"], any_text)?;
-    config.key_file = top.value(cx, &["key_file"], any_text)?;
+    config.server.cert_file = top.value(cx, &["cert_file"], any_text)?;
+    config.server.key_file = top.value(cx, &["key_file"], any_text)?;
     set(
-        &mut config.http_max_users,
+        &mut config.server.http_max_users,
         read_number(top, cx, &["http_max_users"], 1..=1024, "a connection count")?,
     );
     set(
-        &mut config.need_auth,
+        &mut config.server.need_auth,
         top.value(cx, &["need_auth"], boolean)?,
     );
     set(
-        &mut config.log_enable,
+        &mut config.server.log_enable,
         top.value(cx, &["log_enable"], boolean)?,
     );
     set(
-        &mut config.log_level,
+        &mut config.server.log_level,
         top.value(cx, &["log_level"], log_level)?,
     );
     if let Some(field) = top.leaf(cx, &["EndpointReference"]) {
@@ -220,7 +220,7 @@ pub(crate) fn read_server_settings(
             config.endpoint_reference = Some(epr);
         }
     }
-    if !config.http_enable && !config.https_enable {
+    if !config.server.http_enable && !config.server.https_enable {
         cx.warn(
             top.line(),
             ROOT,

@@ -1,7 +1,8 @@
 //! The media service (`trt`, ver10 media WSDL), and what it shares with
 //! the Media2 service ([`super::media2`]): XML writers ([`xml`]), readers
-//! of the configurations clients send, stream and snapshot URIs, the
-//! change events, the OSD operations.
+//! of the configurations clients send, the operations whose flow is the
+//! same in both (Set*Configuration, Get*ConfigurationOptions, stream and
+//! snapshot URIs, the change events: [`shared`]), the OSD operations.
 //!
 //! Everything is read from and changed in the device state
 //! ([`crate::onvif_state::DeviceState`]): profiles and configurations with
@@ -45,14 +46,13 @@ pub mod xml;
 use super::OnvifContext;
 use crate::config::{MAX_PROFILES, VideoEncoding};
 use crate::onvif::{
-    AccessClass, Call, Fault, Handler, Operation, Registry, RegistryError, Reply, ns,
+    AccessClass, Call, Fault, Handler, Operation, Registry, RegistryError, Reply, ServiceKind,
+    XmlWriter, ns,
 };
-use crate::onvif::{ServiceKind, XmlWriter};
-use crate::onvif_state::{ConfigurationKind, StateError, StreamSetup};
-use osd::Service;
-use read::{required_text, token_attr};
-use shared::{changed, configuration_changed, profile_changed, profile_param};
-use xml::{Dialect, configuration_visible, write_configuration};
+use crate::onvif_state::{ConfigurationKind, ConfigurationKind as K, StateError, StreamSetup};
+use read::required_text;
+use shared::{Service, changed, handlers, profile_changed, profile_param};
+use xml::{Dialect, configuration_visible};
 
 /// Whether the device offers RTP multicast (`RTPMulticast`): the stream
 /// URIs carry `t=multicast` and StartMulticastStreaming is answered.
@@ -69,6 +69,7 @@ pub const RTP_RTSP_TCP: bool = true;
 const SERVICE: Service = Service {
     prefix: "trt",
     ns: ns::TRT,
+    dialect: Dialect::Media1,
 };
 
 /// Writes the Media ver10 `trt:Capabilities` as `element` (the
@@ -143,15 +144,6 @@ fn create_profile(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Faul
     Ok(changed(reply, [profile_changed(call, &token)]))
 }
 
-fn delete_profile(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let token = required_text(call.body, ns::TRT, "ProfileToken")?;
-    ctx.state.delete_profile(token)?;
-    Ok(changed(
-        Reply::empty("trt:DeleteProfileResponse"),
-        [profile_changed(call, token)],
-    ))
-}
-
 /// `ter:NoConfig` unless Media ver10 can show the configuration.
 fn visible_config<'a>(
     ctx: &OnvifContext,
@@ -208,23 +200,15 @@ fn get_configurations(
     kind: ConfigurationKind,
 ) -> Result<Reply, Fault> {
     let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem(
-            &format!("trt:Get{}ConfigurationsResponse", kind.media2_name()),
-            |w| {
-                for token in state.configuration_tokens(kind) {
-                    write_configuration(
-                        w,
-                        "trt:Configurations",
-                        state,
-                        kind,
-                        token,
-                        Dialect::Media1,
-                    );
-                }
-            },
-        );
-    }))
+    let response = format!("Get{}ConfigurationsResponse", kind.media2_name());
+    Ok(shared::configurations_reply(
+        state,
+        SERVICE,
+        kind,
+        &response,
+        "Configurations",
+        state.configuration_tokens(kind),
+    ))
 }
 
 /// Get{Kind}Configuration.
@@ -235,15 +219,15 @@ fn get_configuration(
 ) -> Result<Reply, Fault> {
     let token = required_text(call.body, ns::TRT, "ConfigurationToken")?;
     visible_config(ctx, kind, token)?;
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem(
-            &format!("trt:Get{}ConfigurationResponse", kind.media2_name()),
-            |w| {
-                write_configuration(w, "trt:Configuration", state, kind, token, Dialect::Media1);
-            },
-        );
-    }))
+    let response = format!("Get{}ConfigurationResponse", kind.media2_name());
+    Ok(shared::configurations_reply(
+        &ctx.state,
+        SERVICE,
+        kind,
+        &response,
+        "Configuration",
+        [token],
+    ))
 }
 
 /// GetCompatible{Kind}Configurations.
@@ -255,265 +239,14 @@ fn get_compatible_configurations(
     let state = &ctx.state;
     let profile = required_text(call.body, ns::TRT, "ProfileToken")?;
     let tokens = state.compatible_configurations(profile, kind)?;
-    Ok(Reply::build(|w| {
-        w.elem(
-            &format!(
-                "trt:GetCompatible{}ConfigurationsResponse",
-                kind.media2_name()
-            ),
-            |w| {
-                for token in tokens {
-                    write_configuration(
-                        w,
-                        "trt:Configurations",
-                        state,
-                        kind,
-                        token,
-                        Dialect::Media1,
-                    );
-                }
-            },
-        );
-    }))
-}
-
-/// The optional `ConfigurationToken` and `ProfileToken` of a
-/// Get*ConfigurationOptions request, checked (`ter:NoConfig`,
-/// `ter:NoProfile`); the configuration is the profile's when only the
-/// profile is named.
-pub(crate) fn option_tokens<'a>(
-    call: &Call<'a>,
-    ns: &str,
-    ctx: &'a OnvifContext,
-    kind: ConfigurationKind,
-    dialect: Dialect,
-) -> Result<Option<&'a str>, Fault> {
-    let state = &ctx.state;
-    let config = call.body.param_text(ns, "ConfigurationToken");
-    if let Some(token) = config {
-        if !configuration_visible(state, kind, token, dialect) {
-            return Err(Fault::no_config(token));
-        }
-    }
-    let profile = match call.body.param_text(ns, "ProfileToken") {
-        Some(token) => Some(
-            state
-                .profile(token)
-                .ok_or_else(|| Fault::no_profile(token))?,
-        ),
-        None => None,
-    };
-    Ok(config.or_else(|| profile.and_then(|p| p.configuration(kind))))
-}
-
-fn get_video_source_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    let config = option_tokens(
-        call,
-        ns::TRT,
-        ctx,
-        ConfigurationKind::VideoSource,
-        Dialect::Media1,
-    )?;
-    let options = ctx.state.video_source_configuration_options(config)?;
-    if options.source_tokens.is_empty() {
-        return Err(Fault::action_not_supported(
-            "the device has no video source",
-        ));
-    }
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetVideoSourceConfigurationOptionsResponse", |w| {
-            xml::write_video_source_configuration_options(w, "trt:Options", &options);
-        });
-    }))
-}
-
-fn get_video_encoder_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TRT,
-        ctx,
-        ConfigurationKind::VideoEncoder,
-        Dialect::Media1,
-    )?;
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetVideoEncoderConfigurationOptionsResponse", |w| {
-            xml::write_video_encoder_options(w, "trt:Options", state);
-        });
-    }))
-}
-
-fn get_audio_source_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TRT,
-        ctx,
-        ConfigurationKind::AudioSource,
-        Dialect::Media1,
-    )?;
-    if ctx.state.audio_sources().is_empty() {
-        return Err(Fault::action_not_supported(
-            "the device has no audio source",
-        ));
-    }
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetAudioSourceConfigurationOptionsResponse", |w| {
-            xml::write_audio_source_options(w, "trt:Options", state);
-        });
-    }))
-}
-
-fn get_audio_encoder_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TRT,
-        ctx,
-        ConfigurationKind::AudioEncoder,
-        Dialect::Media1,
-    )?;
-    let state = &ctx.state;
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetAudioEncoderConfigurationOptionsResponse", |w| {
-            xml::write_audio_encoder_options(w, "trt:Options", state);
-        });
-    }))
-}
-
-fn get_metadata_configuration_options(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    option_tokens(
-        call,
-        ns::TRT,
-        ctx,
-        ConfigurationKind::Metadata,
-        Dialect::Media1,
-    )?;
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetMetadataConfigurationOptionsResponse", |w| {
-            xml::write_metadata_options(w, "trt:Options");
-        });
-    }))
-}
-
-/// The `Configuration` element of a Set*Configuration request and its
-/// token.
-pub(crate) fn configuration_param<'a>(
-    call: &Call<'a>,
-    ns: &str,
-) -> Result<(&'a crate::onvif::Element, &'a str), Fault> {
-    let el = call.body.required(ns, "Configuration")?;
-    Ok((el, token_attr(el)?))
-}
-
-fn set_video_source_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TRT)?;
-    let current = ctx
-        .state
-        .video_source_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_video_source_configuration(el, current)?;
-    ctx.state.set_video_source_configuration(next)?;
-    Ok(changed(
-        Reply::empty("trt:SetVideoSourceConfigurationResponse"),
-        [configuration_changed(
-            call,
-            ConfigurationKind::VideoSource,
-            token,
-        )],
-    ))
-}
-
-fn set_video_encoder_configuration(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TRT)?;
-    let current = ctx
-        .state
-        .video_encoder_configuration(token)
-        .filter(|c| xml::media1_visible(c))
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_video_encoder_configuration(el, current)?;
-    ctx.state.set_video_encoder_configuration(next)?;
-    Ok(changed(
-        Reply::empty("trt:SetVideoEncoderConfigurationResponse"),
-        [configuration_changed(
-            call,
-            ConfigurationKind::VideoEncoder,
-            token,
-        )],
-    ))
-}
-
-fn set_audio_source_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TRT)?;
-    let current = ctx
-        .state
-        .audio_source_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_audio_source_configuration(el, current)?;
-    ctx.state.set_audio_source_configuration(next)?;
-    Ok(changed(
-        Reply::empty("trt:SetAudioSourceConfigurationResponse"),
-        [configuration_changed(
-            call,
-            ConfigurationKind::AudioSource,
-            token,
-        )],
-    ))
-}
-
-fn set_audio_encoder_configuration(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TRT)?;
-    let current = ctx
-        .state
-        .audio_encoder_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_audio_encoder_configuration(el, current)?;
-    ctx.state.set_audio_encoder_configuration(next)?;
-    Ok(changed(
-        Reply::empty("trt:SetAudioEncoderConfigurationResponse"),
-        [configuration_changed(
-            call,
-            ConfigurationKind::AudioEncoder,
-            token,
-        )],
-    ))
-}
-
-fn set_metadata_configuration(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let (el, token) = configuration_param(call, ns::TRT)?;
-    let current = ctx
-        .state
-        .metadata_configuration(token)
-        .ok_or_else(|| Fault::no_config(token))?;
-    let next = read::read_metadata_configuration(el, current)?;
-    ctx.state.set_metadata_configuration(next)?;
-    Ok(changed(
-        Reply::empty("trt:SetMetadataConfigurationResponse"),
-        [configuration_changed(
-            call,
-            ConfigurationKind::Metadata,
-            token,
-        )],
+    let response = format!("GetCompatible{}ConfigurationsResponse", kind.media2_name());
+    Ok(shared::configurations_reply(
+        state,
+        SERVICE,
+        kind,
+        &response,
+        "Configurations",
+        tokens,
     ))
 }
 
@@ -587,128 +320,56 @@ fn stream_setup(call: &Call<'_>) -> Result<StreamSetup, Fault> {
 
 fn get_stream_uri(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
     let setup = stream_setup(call)?;
-    let token = required_text(call.body, ns::TRT, "ProfileToken")?;
-    let uri = shared::stream_uri(call, &ctx.state, token, setup)?;
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetStreamUriResponse", |w| {
-            xml::write_media_uri(w, "trt:MediaUri", &uri);
-        });
-    }))
+    shared::get_stream_uri(call, ctx, SERVICE, setup)
 }
 
-fn get_snapshot_uri(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    let token = required_text(call.body, ns::TRT, "ProfileToken")?;
-    let uri = shared::snapshot_uri(call, &ctx.state, token)?;
-    Ok(Reply::build(|w| {
-        w.elem("trt:GetSnapshotUriResponse", |w| {
-            xml::write_media_uri(w, "trt:MediaUri", &uri);
-        });
-    }))
-}
-
-/// Start/StopMulticastStreaming: the runtime flag, for a profile that can
-/// stream. Not a configuration change: nothing to persist.
-pub(crate) fn multicast_streaming(
-    call: &Call<'_>,
-    ctx: &mut OnvifContext,
-    ns: &str,
-    start: bool,
-    response: &str,
-) -> Result<Reply, Fault> {
-    let token = profile_param(call, ns, &ctx.state)?;
-    if start {
-        let profile = ctx
-            .state
-            .profile(token)
-            .ok_or_else(|| Fault::no_profile(token))?;
-        shared::check_streamable(&ctx.state, profile)?;
-    }
-    ctx.state.set_multicast_streaming(token, start)?;
-    Ok(Reply::empty(response))
-}
-
-fn start_multicast_streaming(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    multicast_streaming(
-        call,
-        ctx,
-        ns::TRT,
-        true,
-        "trt:StartMulticastStreamingResponse",
-    )
-}
-
-fn stop_multicast_streaming(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    multicast_streaming(
-        call,
-        ctx,
-        ns::TRT,
-        false,
-        "trt:StopMulticastStreamingResponse",
-    )
-}
-
-fn set_synchronization_point(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-    profile_param(call, ns::TRT, &ctx.state)?;
-    Ok(Reply::empty("trt:SetSynchronizationPointResponse"))
-}
-
-/// Handlers that differ only in the configuration kind.
-macro_rules! per_kind {
-    ($($wrapper:ident => $generic:ident($kind:ident);)*) => {
-        $(
-            fn $wrapper(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-                $generic(call, ctx, ConfigurationKind::$kind)
-            }
-        )*
-    };
-}
-
-per_kind! {
-    add_video_source_configuration => add_configuration(VideoSource);
-    add_video_encoder_configuration => add_configuration(VideoEncoder);
-    add_audio_source_configuration => add_configuration(AudioSource);
-    add_audio_encoder_configuration => add_configuration(AudioEncoder);
-    add_metadata_configuration => add_configuration(Metadata);
-    remove_video_source_configuration => remove_configuration(VideoSource);
-    remove_video_encoder_configuration => remove_configuration(VideoEncoder);
-    remove_audio_source_configuration => remove_configuration(AudioSource);
-    remove_audio_encoder_configuration => remove_configuration(AudioEncoder);
-    remove_metadata_configuration => remove_configuration(Metadata);
-    get_video_source_configurations => get_configurations(VideoSource);
-    get_video_encoder_configurations => get_configurations(VideoEncoder);
-    get_audio_source_configurations => get_configurations(AudioSource);
-    get_audio_encoder_configurations => get_configurations(AudioEncoder);
-    get_metadata_configurations => get_configurations(Metadata);
-    get_video_source_configuration => get_configuration(VideoSource);
-    get_video_encoder_configuration => get_configuration(VideoEncoder);
-    get_audio_source_configuration => get_configuration(AudioSource);
-    get_audio_encoder_configuration => get_configuration(AudioEncoder);
-    get_metadata_configuration => get_configuration(Metadata);
-    get_compatible_video_source_configurations => get_compatible_configurations(VideoSource);
-    get_compatible_video_encoder_configurations => get_compatible_configurations(VideoEncoder);
-    get_compatible_audio_source_configurations => get_compatible_configurations(AudioSource);
-    get_compatible_audio_encoder_configurations => get_compatible_configurations(AudioEncoder);
-    get_compatible_metadata_configurations => get_compatible_configurations(Metadata);
-}
-
-/// OSD handlers with the ver10 names.
-macro_rules! osd_ops {
-    ($($wrapper:ident => $generic:ident;)*) => {
-        $(
-            fn $wrapper(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
-                osd::$generic(call, ctx, SERVICE)
-            }
-        )*
-    };
-}
-
-osd_ops! {
-    get_osds => get_osds;
-    get_osd => get_osd;
-    get_osd_options => get_osd_options;
-    create_osd => create_osd;
-    set_osd => set_osd;
-    delete_osd => delete_osd;
+handlers! {
+    delete_profile => shared::delete_profile[SERVICE, "ProfileToken"];
+    add_video_source_configuration => add_configuration[K::VideoSource];
+    add_video_encoder_configuration => add_configuration[K::VideoEncoder];
+    add_audio_source_configuration => add_configuration[K::AudioSource];
+    add_audio_encoder_configuration => add_configuration[K::AudioEncoder];
+    add_metadata_configuration => add_configuration[K::Metadata];
+    remove_video_source_configuration => remove_configuration[K::VideoSource];
+    remove_video_encoder_configuration => remove_configuration[K::VideoEncoder];
+    remove_audio_source_configuration => remove_configuration[K::AudioSource];
+    remove_audio_encoder_configuration => remove_configuration[K::AudioEncoder];
+    remove_metadata_configuration => remove_configuration[K::Metadata];
+    get_video_source_configurations => get_configurations[K::VideoSource];
+    get_video_encoder_configurations => get_configurations[K::VideoEncoder];
+    get_audio_source_configurations => get_configurations[K::AudioSource];
+    get_audio_encoder_configurations => get_configurations[K::AudioEncoder];
+    get_metadata_configurations => get_configurations[K::Metadata];
+    get_video_source_configuration => get_configuration[K::VideoSource];
+    get_video_encoder_configuration => get_configuration[K::VideoEncoder];
+    get_audio_source_configuration => get_configuration[K::AudioSource];
+    get_audio_encoder_configuration => get_configuration[K::AudioEncoder];
+    get_metadata_configuration => get_configuration[K::Metadata];
+    get_compatible_video_source_configurations => get_compatible_configurations[K::VideoSource];
+    get_compatible_video_encoder_configurations => get_compatible_configurations[K::VideoEncoder];
+    get_compatible_audio_source_configurations => get_compatible_configurations[K::AudioSource];
+    get_compatible_audio_encoder_configurations => get_compatible_configurations[K::AudioEncoder];
+    get_compatible_metadata_configurations => get_compatible_configurations[K::Metadata];
+    set_video_source_configuration => shared::set_configuration[SERVICE, K::VideoSource];
+    set_video_encoder_configuration => shared::set_configuration[SERVICE, K::VideoEncoder];
+    set_audio_source_configuration => shared::set_configuration[SERVICE, K::AudioSource];
+    set_audio_encoder_configuration => shared::set_configuration[SERVICE, K::AudioEncoder];
+    set_metadata_configuration => shared::set_configuration[SERVICE, K::Metadata];
+    get_video_source_configuration_options => shared::get_configuration_options[SERVICE, K::VideoSource];
+    get_video_encoder_configuration_options => shared::get_configuration_options[SERVICE, K::VideoEncoder];
+    get_audio_source_configuration_options => shared::get_configuration_options[SERVICE, K::AudioSource];
+    get_audio_encoder_configuration_options => shared::get_configuration_options[SERVICE, K::AudioEncoder];
+    get_metadata_configuration_options => shared::get_configuration_options[SERVICE, K::Metadata];
+    get_snapshot_uri => shared::get_snapshot_uri[SERVICE];
+    start_multicast_streaming => shared::multicast_streaming[SERVICE, true];
+    stop_multicast_streaming => shared::multicast_streaming[SERVICE, false];
+    set_synchronization_point => shared::set_synchronization_point[SERVICE];
+    get_osds => osd::get_osds[SERVICE];
+    get_osd => osd::get_osd[SERVICE];
+    get_osd_options => osd::get_osd_options[SERVICE];
+    create_osd => osd::create_osd[SERVICE];
+    set_osd => osd::set_osd[SERVICE];
+    delete_osd => osd::delete_osd[SERVICE];
 }
 
 /// Registers the media service's operations.

@@ -4,19 +4,10 @@
 //! namespace; the response elements are `{prefix}:GetOSDsResponse` ...
 
 use super::read::{read_osd, required_text};
-use super::shared::{changed, configuration_type_changed};
+use super::shared::{Service, changed, configuration_type_changed};
 use super::xml::{write_osd, write_osd_options};
 use crate::onvif::{Call, Fault, Reply};
 use crate::onvif_device::OnvifContext;
-
-/// A service's prefix and namespace.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Service {
-    /// `trt` or `tr2`.
-    pub prefix: &'static str,
-    /// `ns::TRT` or `ns::TR2`.
-    pub ns: &'static str,
-}
 
 /// The `Type` of OSD ConfigurationChanged events.
 const OSD_TYPE: &str = "OSD";

@@ -13,7 +13,7 @@
 use std::net::IpAddr;
 use std::str::FromStr;
 
-use super::xml::{media2_profile_name, parse_video_encoding};
+use super::xml::{Dialect, media2_profile_name, parse_video_encoding};
 use crate::config::{
     AudioEncoding, H264Profile, H265Profile, Mpeg4Profile, VideoEncoderSettings, VideoEncoding,
 };
@@ -259,6 +259,45 @@ fn apply_resolution(settings: &mut VideoEncoderSettings, el: &Element) -> Result
     Ok(())
 }
 
+/// `tt:RateControl` into the settings: the frame rate limit, the encoding
+/// interval (ver10's `tt:VideoRateControl` only; Media2's
+/// `tt:VideoRateControl2` has none) and the bit rate limit.
+fn apply_rate_control(
+    settings: &mut VideoEncoderSettings,
+    el: &Element,
+    dialect: Dialect,
+) -> Result<(), Fault> {
+    let Some(rate) = el.param(ns::TT, "RateControl") else {
+        return Ok(());
+    };
+    if let Some(fps) = framerate(rate, "FrameRateLimit")? {
+        settings.framerate = fps;
+    }
+    if dialect == Dialect::Media1 {
+        if let Some(interval) = non_negative(rate, "EncodingInterval")? {
+            settings.encoding_interval = interval;
+        }
+    }
+    if let Some(bitrate) = non_negative(rate, "BitrateLimit")? {
+        settings.bitrate_limit = bitrate;
+    }
+    Ok(())
+}
+
+/// `tt:SessionTimeout` and `tt:Multicast`, the streaming settings that end
+/// ver10's encoder and metadata configurations, over the current ones.
+fn apply_streaming(
+    el: &Element,
+    timeout: &mut u32,
+    multicast: &mut MulticastConfig,
+) -> Result<(), Fault> {
+    if let Some(seconds) = session_timeout(el)? {
+        *timeout = seconds;
+    }
+    *multicast = read_multicast(el.param(ns::TT, "Multicast"), *multicast)?;
+    Ok(())
+}
+
 /// `tt:VideoEncoderConfiguration` (Media ver10) over `current`. The
 /// encoding must be a ver10 one (`JPEG`, `MPEG4`, `H264`).
 pub(crate) fn read_video_encoder_configuration(
@@ -277,17 +316,7 @@ pub(crate) fn read_video_encoder_configuration(
     if let Some(q) = quality(el)? {
         s.quality = q;
     }
-    if let Some(rate) = el.param(ns::TT, "RateControl") {
-        if let Some(fps) = framerate(rate, "FrameRateLimit")? {
-            s.framerate = fps;
-        }
-        if let Some(interval) = non_negative(rate, "EncodingInterval")? {
-            s.encoding_interval = interval;
-        }
-        if let Some(bitrate) = non_negative(rate, "BitrateLimit")? {
-            s.bitrate_limit = bitrate;
-        }
-    }
+    apply_rate_control(s, el, Dialect::Media1)?;
     for (element, encoding, profile_element) in [
         ("MPEG4", VideoEncoding::Mpeg4, "Mpeg4Profile"),
         ("H264", VideoEncoding::H264, "H264Profile"),
@@ -301,10 +330,7 @@ pub(crate) fn read_video_encoder_configuration(
             }
         }
     }
-    if let Some(timeout) = session_timeout(el)? {
-        s.session_timeout = timeout;
-    }
-    config.multicast = read_multicast(el.param(ns::TT, "Multicast"), current.multicast)?;
+    apply_streaming(el, &mut s.session_timeout, &mut config.multicast)?;
     Ok(config)
 }
 
@@ -321,14 +347,7 @@ pub(crate) fn read_video_encoder2_configuration(
     }
     let encoding = s.encoding;
     apply_resolution(s, el)?;
-    if let Some(rate) = el.param(ns::TT, "RateControl") {
-        if let Some(fps) = framerate(rate, "FrameRateLimit")? {
-            s.framerate = fps;
-        }
-        if let Some(bitrate) = non_negative(rate, "BitrateLimit")? {
-            s.bitrate_limit = bitrate;
-        }
-    }
+    apply_rate_control(s, el, Dialect::Media2)?;
     if let Some(q) = quality(el)? {
         s.quality = q;
     }
@@ -375,10 +394,7 @@ pub(crate) fn read_audio_encoder_configuration(
     if let Some(rate) = non_negative(el, "SampleRate")? {
         s.sample_rate = rate;
     }
-    if let Some(timeout) = session_timeout(el)? {
-        s.session_timeout = timeout;
-    }
-    config.multicast = read_multicast(el.param(ns::TT, "Multicast"), current.multicast)?;
+    apply_streaming(el, &mut s.session_timeout, &mut config.multicast)?;
     Ok(config)
 }
 
@@ -401,10 +417,7 @@ pub(crate) fn read_metadata_configuration(
     if let Some(analytics) = boolean(el, "Analytics")? {
         config.analytics = analytics;
     }
-    if let Some(timeout) = session_timeout(el)? {
-        config.session_timeout = timeout;
-    }
-    config.multicast = read_multicast(el.param(ns::TT, "Multicast"), current.multicast)?;
+    apply_streaming(el, &mut config.session_timeout, &mut config.multicast)?;
     Ok(config)
 }
 

@@ -153,19 +153,59 @@ fn bool_str(value: bool) -> &'static str {
     if value { "true" } else { "false" }
 }
 
+/// A configuration as `tt:ConfigurationEntity` shows it: its kind (for
+/// the use count), token and name.
+trait ConfigurationEntity {
+    const KIND: ConfigurationKind;
+    fn token(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+macro_rules! configuration_entity {
+    ($($config:ty => $kind:ident;)*) => {
+        $(
+            impl ConfigurationEntity for $config {
+                const KIND: ConfigurationKind = ConfigurationKind::$kind;
+                fn token(&self) -> &str {
+                    &self.token
+                }
+                fn name(&self) -> &str {
+                    &self.name
+                }
+            }
+        )*
+    };
+}
+
+configuration_entity! {
+    VideoSourceConfiguration => VideoSource;
+    VideoEncoderConfiguration => VideoEncoder;
+    AudioSourceConfiguration => AudioSource;
+    AudioEncoderConfiguration => AudioEncoder;
+    MetadataConfiguration => Metadata;
+}
+
 /// `tt:ConfigurationEntity`'s start: the element with its token, Name and
-/// UseCount (how many profiles use it).
-fn start_configuration(
+/// UseCount.
+fn start_configuration<C: ConfigurationEntity>(
     w: &mut XmlWriter,
     name: &str,
     state: &DeviceState,
-    kind: ConfigurationKind,
-    token: &str,
-    config_name: &str,
+    config: &C,
 ) {
-    w.start(name).attr("token", token);
-    w.leaf("tt:Name", config_name);
-    w.leaf_display("tt:UseCount", state.use_count(kind, token));
+    w.start(name).attr("token", config.token());
+    write_name_and_use_count(w, state, config);
+}
+
+/// `tt:ConfigurationEntity`'s Name and UseCount (how many profiles use
+/// the configuration).
+fn write_name_and_use_count<C: ConfigurationEntity>(
+    w: &mut XmlWriter,
+    state: &DeviceState,
+    config: &C,
+) {
+    w.leaf("tt:Name", config.name());
+    w.leaf_display("tt:UseCount", state.use_count(C::KIND, config.token()));
 }
 
 /// `tt:VideoSourceConfiguration`.
@@ -175,14 +215,7 @@ pub fn write_video_source_configuration(
     state: &DeviceState,
     config: &VideoSourceConfiguration,
 ) {
-    start_configuration(
-        w,
-        name,
-        state,
-        ConfigurationKind::VideoSource,
-        &config.token,
-        &config.name,
-    );
+    start_configuration(w, name, state, config);
     w.leaf("tt:SourceToken", &config.source_token);
     w.start("tt:Bounds")
         .attr_display("x", config.bounds.x)
@@ -202,14 +235,7 @@ pub fn write_video_encoder_configuration(
     config: &VideoEncoderConfiguration,
 ) {
     let s: &VideoEncoderSettings = &config.settings;
-    start_configuration(
-        w,
-        name,
-        state,
-        ConfigurationKind::VideoEncoder,
-        &config.token,
-        &config.name,
-    );
+    start_configuration(w, name, state, config);
     w.leaf("tt:Encoding", s.encoding.name());
     write_resolution(w, "tt:Resolution", s.resolution);
     w.leaf_display("tt:Quality", s.quality);
@@ -253,11 +279,7 @@ pub fn write_video_encoder2_configuration(
     if let Some(profile) = s.profile_name() {
         w.attr("Profile", media2_profile_name(profile));
     }
-    w.leaf("tt:Name", &config.name);
-    w.leaf_display(
-        "tt:UseCount",
-        state.use_count(ConfigurationKind::VideoEncoder, &config.token),
-    );
+    write_name_and_use_count(w, state, config);
     w.leaf("tt:Encoding", media2_video_encoding(s.encoding));
     write_resolution(w, "tt:Resolution", s.resolution);
     w.elem("tt:RateControl", |w| {
@@ -276,14 +298,7 @@ pub fn write_audio_source_configuration(
     state: &DeviceState,
     config: &AudioSourceConfiguration,
 ) {
-    start_configuration(
-        w,
-        name,
-        state,
-        ConfigurationKind::AudioSource,
-        &config.token,
-        &config.name,
-    );
+    start_configuration(w, name, state, config);
     w.leaf("tt:SourceToken", &config.source_token);
     w.end();
 }
@@ -296,14 +311,7 @@ pub fn write_audio_encoder_configuration(
     config: &AudioEncoderConfiguration,
 ) {
     let s = &config.settings;
-    start_configuration(
-        w,
-        name,
-        state,
-        ConfigurationKind::AudioEncoder,
-        &config.token,
-        &config.name,
-    );
+    start_configuration(w, name, state, config);
     w.leaf("tt:Encoding", s.encoding.name());
     w.leaf_display("tt:Bitrate", s.bitrate);
     w.leaf_display("tt:SampleRate", s.sample_rate);
@@ -320,14 +328,7 @@ pub fn write_audio_encoder2_configuration(
     config: &AudioEncoderConfiguration,
 ) {
     let s = &config.settings;
-    start_configuration(
-        w,
-        name,
-        state,
-        ConfigurationKind::AudioEncoder,
-        &config.token,
-        &config.name,
-    );
+    start_configuration(w, name, state, config);
     w.leaf("tt:Encoding", media2_audio_encoding(s.encoding));
     write_multicast(w, "tt:Multicast", &config.multicast);
     w.leaf_display("tt:Bitrate", s.bitrate);
@@ -343,14 +344,7 @@ pub fn write_metadata_configuration(
     state: &DeviceState,
     config: &MetadataConfiguration,
 ) {
-    start_configuration(
-        w,
-        name,
-        state,
-        ConfigurationKind::Metadata,
-        &config.token,
-        &config.name,
-    );
+    start_configuration(w, name, state, config);
     if config.ptz_status {
         w.elem("tt:PTZStatus", |w| {
             w.leaf("tt:Status", "true");
@@ -549,30 +543,23 @@ pub fn write_video_encoder_options(w: &mut XmlWriter, name: &str, state: &Device
         if extended {
             w.start("tt:Extension");
         }
-        w.elem("tt:JPEG", |w| {
-            write_codec_ranges(w, &jpeg);
-            if extended {
-                write_int_range(w, "tt:BitrateRange", &jpeg.bitrate);
-            }
-        });
-        w.elem("tt:MPEG4", |w| {
-            write_codec_ranges(w, &mpeg4);
-            for profile in &mpeg4.profiles {
-                w.leaf("tt:Mpeg4ProfilesSupported", profile);
-            }
-            if extended {
-                write_int_range(w, "tt:BitrateRange", &mpeg4.bitrate);
-            }
-        });
-        w.elem("tt:H264", |w| {
-            write_codec_ranges(w, &h264);
-            for profile in &h264.profiles {
-                w.leaf("tt:H264ProfilesSupported", profile);
-            }
-            if extended {
-                write_int_range(w, "tt:BitrateRange", &h264.bitrate);
-            }
-        });
+        for (element, options, profiles) in [
+            ("tt:JPEG", &jpeg, None),
+            ("tt:MPEG4", &mpeg4, Some("tt:Mpeg4ProfilesSupported")),
+            ("tt:H264", &h264, Some("tt:H264ProfilesSupported")),
+        ] {
+            w.elem(element, |w| {
+                write_codec_ranges(w, options);
+                if let Some(profiles) = profiles {
+                    for profile in &options.profiles {
+                        w.leaf(profiles, profile);
+                    }
+                }
+                if extended {
+                    write_int_range(w, "tt:BitrateRange", &options.bitrate);
+                }
+            });
+        }
         if extended {
             w.end();
         }

@@ -22,7 +22,7 @@ use crate::onvif_state::types::{
     OsdText, OsdTextType, PrefixedIpv4, Profile, ProtocolKind, RelayIdleState, RelayMode,
     RelayOutput, ServerSettings, VideoEncoderConfiguration, VideoSource, VideoSourceConfiguration,
 };
-use crate::onvif_state::{DeviceState, PosixTz, uuid_urn, validate};
+use crate::onvif_state::{DeviceState, PosixTz, validate};
 use crate::rng::Rng;
 
 /// The file being read: its name, for errors made here.
@@ -186,7 +186,7 @@ impl DeviceState {
         }
         let mut config = OnvifConfig::default();
         read_server_settings(&mut top, &mut cx, &mut config)?;
-        let server = ServerSettings::from_config(&config);
+        let server = config.server.clone();
         let endpoint_reference = match config.endpoint_reference {
             Some(epr) => epr,
             None => {
@@ -195,7 +195,7 @@ impl DeviceState {
                     "EndpointReference",
                     WarningKind::Note("missing; one was derived from the file".into()),
                 );
-                uuid_urn(&mut Rng::new(fnv1a(text.as_bytes())))
+                Rng::new(fnv1a(text.as_bytes())).uuid_urn()
             }
         };
         let information = read_information(&mut top, &mut cx)?.unwrap_or_default();
