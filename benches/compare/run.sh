@@ -15,8 +15,11 @@
 #                 option (skipped with a note otherwise)
 #   gst           gst-rtsp-server 1.22 through python3-gi
 #                 (benches/compare/gst_rtsp_server.py): ONE shared media,
-#                 live-paced, looping. Needs the Debian packages
-#                 gir1.2-gst-rtsp-server-1.0 and python3-gi.
+#                 paced in real time, answering "not seekable" so that a
+#                 PLAY's Range does not rewind (and deadlock) it; it does
+#                 not loop, so each run must end within the file (60 s).
+#                 Needs the Debian packages gir1.2-gst-rtsp-server-1.0 and
+#                 python3-gi.
 #   live555       $LIVE555_SERVER, a live555MediaServer you built yourself
 #                 from its public source, outside this repository (nothing
 #                 here builds or fetches it). It serves files from its working
@@ -220,6 +223,9 @@ note() {
     echo "$*" >>"$OUT/notes.txt"
     log "$*"
 }
+if ((DURATION > 40)); then
+    note "DURATION=$DURATION: gst-rtsp-server and live555 do not loop the 60 s file here; their runs may reach its end"
+fi
 
 port=18700
 runs=()

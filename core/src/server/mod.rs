@@ -459,6 +459,9 @@ impl Server {
         let unix_now = self.clock.unix(self.now);
         let device = OnvifDevice::new(setup, secret, rng, self.now, unix_now)?;
         self.onvif = Some(Box::new(device));
+        // Written at once, not only after a first change: the discovery
+        // endpoint reference chosen on the first start must survive restarts.
+        self.persist_onvif_state();
         self.announce();
         self.onvif_housekeeping();
         Ok(())

@@ -518,7 +518,7 @@ impl Server {
     }
 
     /// Asks the runtime to write `onvifrun.cfg`.
-    fn persist_onvif_state(&mut self) {
+    pub(super) fn persist_onvif_state(&mut self) {
         if let Some(d) = &self.onvif {
             let text = d.ctx.state.to_runtime_xml();
             self.out
