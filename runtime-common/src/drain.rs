@@ -4,11 +4,12 @@
 //! [`Output::Timeout`]. Data for a connection is gathered over the whole
 //! drain and handed to its writer in one message, so a frame fanned out to
 //! many readers costs one channel operation and one `writev` per reader, not
-//! one per packet. TLS connections are encrypted and decrypted here, sans-IO:
-//! the runtime only ever moves ciphertext.
+//! one per packet. Datagrams are gathered too, grouped by the socket they
+//! leave from and sent with one `sendmmsg` per socket and drain
+//! ([`udp_batch`](crate::udp_batch)). TLS connections are encrypted and
+//! decrypted here, sans-IO: the runtime only ever moves ciphertext.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use onvif_rtsp_core::media::MediaEvent;
 use onvif_rtsp_core::server::{ConnId, Event, Input, Output, SendBuf, Server};
 
 use crate::tls::TlsSession;
+use crate::udp_batch::Datagram;
 
 /// The socket side of a runtime, as the drain needs it.
 pub trait Sockets {
@@ -24,8 +26,9 @@ pub trait Sockets {
     fn write(&mut self, conn: ConnId, data: Vec<SendBuf>);
     /// Closes `conn` once what was handed to its writer is written.
     fn close(&mut self, conn: ConnId);
-    /// Sends one datagram now; a failure costs that datagram only.
-    fn send_to(&mut self, local_port: u16, dst: SocketAddr, data: &SendBuf);
+    /// Sends datagrams that all leave from `local_port`, in order, now; a
+    /// failure costs datagrams, never the server.
+    fn send_datagrams(&mut self, local_port: u16, datagrams: &[Datagram]);
     /// Carries out an event; returns the input that answers it, if any
     /// (fed to the server at once, within the same drain).
     fn event(&mut self, event: Event) -> Option<Input<'static>>;
@@ -37,6 +40,9 @@ pub trait Sockets {
 pub struct Conns {
     tls: HashMap<ConnId, TlsSession>,
     pending: HashMap<ConnId, Vec<SendBuf>>,
+    /// The datagrams of the current drain (the vector is kept, so a steady
+    /// state allocates nothing here).
+    datagrams: Vec<Datagram>,
 }
 
 impl Conns {
@@ -105,6 +111,7 @@ impl Conns {
                     for (conn, data) in self.pending.drain() {
                         sockets.write(conn, data);
                     }
+                    self.flush_datagrams(sockets);
                     return at;
                 }
                 Output::Send { conn, data } => {
@@ -126,7 +133,15 @@ impl Conns {
                     local_port,
                     dst,
                     data,
-                } => sockets.send_to(local_port, dst, &data),
+                } => {
+                    let order = self.datagrams.len() as u32;
+                    self.datagrams.push(Datagram {
+                        local_port,
+                        dst,
+                        data,
+                        order,
+                    });
+                }
                 Output::Close { conn } => {
                     if let Some(session) = self.tls.get_mut(&conn) {
                         session.close();
@@ -140,12 +155,33 @@ impl Conns {
                     sockets.close(conn);
                 }
                 Output::Event(event) => {
+                    // An event may close the ports the gathered datagrams
+                    // leave from.
+                    self.flush_datagrams(sockets);
                     if let Some(answer) = sockets.event(event) {
                         server.handle_input(Instant::now(), answer);
                     }
                 }
             }
         }
+    }
+
+    /// Sends the gathered datagrams, one batch per local port, each port's in
+    /// the order the server emitted them.
+    fn flush_datagrams(&mut self, sockets: &mut impl Sockets) {
+        // Unstable sort: in place, no allocation; `order` keeps it faithful.
+        self.datagrams
+            .sort_unstable_by_key(|d| (d.local_port, d.order));
+        let mut rest = &self.datagrams[..];
+        while let Some(first) = rest.first() {
+            let run = rest
+                .iter()
+                .position(|d| d.local_port != first.local_port)
+                .unwrap_or(rest.len());
+            sockets.send_datagrams(first.local_port, &rest[..run]);
+            rest = &rest[run..];
+        }
+        self.datagrams.clear();
     }
 
     /// Hands a connection's gathered data to its writer now (before a close).
@@ -171,5 +207,70 @@ pub fn media_input(event: MediaEvent) -> Input<'static> {
         MediaEvent::Frame { source, frame } => Input::Media { source, frame },
         MediaEvent::Ended { source } => Input::SourceEnded { source },
         MediaEvent::Failed { source, error } => Input::SourceFailed { source, error },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use std::net::SocketAddr;
+
+    /// One `send_datagrams` call: the port and each datagram's
+    /// destination and bytes.
+    type Batch = (u16, Vec<(SocketAddr, Vec<u8>)>);
+
+    /// Records what the drain hands to the sockets.
+    #[derive(Default)]
+    struct Recorder {
+        batches: Vec<Batch>,
+    }
+
+    impl Sockets for Recorder {
+        fn write(&mut self, _: ConnId, _: Vec<SendBuf>) {}
+        fn close(&mut self, _: ConnId) {}
+        fn send_datagrams(&mut self, local_port: u16, datagrams: &[Datagram]) {
+            let batch = datagrams
+                .iter()
+                .map(|d| {
+                    assert_eq!(d.local_port, local_port);
+                    (d.dst, d.data.to_vec())
+                })
+                .collect();
+            self.batches.push((local_port, batch));
+        }
+        fn event(&mut self, _: Event) -> Option<Input<'static>> {
+            None
+        }
+    }
+
+    #[test]
+    fn datagrams_leave_in_one_batch_per_port_each_in_emitted_order() {
+        let a: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:6000".parse().unwrap();
+        let mut conns = Conns::new();
+        // Interleaved as a fan-out emits them: packet 1 to both readers,
+        // then packet 2 to both, ...
+        for (i, (port, dst)) in [(40002, b), (40000, a), (40002, b), (40000, a), (40002, b)]
+            .into_iter()
+            .enumerate()
+        {
+            conns.datagrams.push(Datagram {
+                local_port: port,
+                dst,
+                data: SendBuf::body_only(Bytes::from(vec![i as u8])),
+                order: i as u32,
+            });
+        }
+        let mut sockets = Recorder::default();
+        conns.flush_datagrams(&mut sockets);
+        assert_eq!(
+            sockets.batches,
+            vec![
+                (40000, vec![(a, vec![1]), (a, vec![3])]),
+                (40002, vec![(b, vec![0]), (b, vec![2]), (b, vec![4])]),
+            ]
+        );
+        assert!(conns.datagrams.is_empty());
     }
 }

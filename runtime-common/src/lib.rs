@@ -11,12 +11,15 @@
 //! * [`broker`]: one pipeline per source for the whole process, shared by
 //!   the shards of a thread-per-core runtime (and used as is, with one
 //!   shard, by the single-threaded one).
+//! * [`udp_batch`]: the datagrams of one socket and drain in one
+//!   `sendmmsg`.
 //! * [`persist`], [`discovery`], [`notify`], [`tls`]: `onvifrun.cfg`
 //!   written atomically, the WS-Discovery socket, Notify POSTs, and TLS
 //!   settings from PEM files.
 //!
 //! A runtime only accepts, reads, writes, binds and sleeps.
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: `udp_batch` holds the one `sendmmsg` call.
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod broker;
@@ -26,6 +29,7 @@ pub mod inbox;
 pub mod notify;
 pub mod persist;
 pub mod tls;
+pub mod udp_batch;
 
 use std::net::TcpListener;
 use std::sync::Arc;

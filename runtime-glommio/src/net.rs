@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use async_channel::{Receiver, Sender};
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use glommio::net::{TcpListener, TcpStream, UdpSocket};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
+use onvif_rtsp_runtime_common::udp_batch::{self, Datagram, SendReport};
 
 /// What socket tasks tell the shard's driver.
 pub(crate) enum NetEvent {
@@ -225,17 +226,13 @@ pub(crate) fn listener_from_std(listener: std::net::TcpListener) -> TcpListener 
     unsafe { TcpListener::from_raw_fd(listener.into_raw_fd()) }
 }
 
-/// Sends one datagram, head and shared body as two iovecs, never waiting:
-/// a full socket buffer costs this datagram only.
-pub(crate) fn send_datagram(
+/// Sends datagrams that leave from `socket` with as few `sendmmsg` calls
+/// as possible, never waiting: a full socket buffer costs datagrams only.
+pub(crate) fn send_datagrams(
     socket: &UdpSocket,
-    dst: SocketAddr,
-    data: &SendBuf,
-) -> io::Result<usize> {
-    let bufs = [IoSlice::new(data.head()), IoSlice::new(data.body())];
-    with_sock(socket, |s| {
-        s.send_to_vectored_with_flags(&bufs, &dst.into(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
-    })
+    datagrams: &[Datagram],
+) -> (SendReport, Option<io::Error>) {
+    with_sock(socket, |s| udp_batch::send(s.as_fd(), datagrams))
 }
 
 pub(crate) async fn udp_read_loop(local_port: u16, socket: Rc<UdpSocket>, tx: Sender<NetEvent>) {

@@ -26,6 +26,8 @@ use onvif_rtsp_runtime_common::{
     Conns, ListenerSpec, MediaControl, RunExit, Sockets, media_input, notify, persist,
 };
 
+use onvif_rtsp_runtime_common::udp_batch::Datagram;
+
 use crate::ShardParts;
 use crate::net::{self, NetEvent, WriterCommand};
 
@@ -192,7 +194,7 @@ pub(crate) async fn run(setup: ShardSetup, parts: ShardParts, role: Role) -> io:
                     data,
                 }) = server.goodbye()
                 {
-                    io.send_to(local_port, dst, &data);
+                    io.send_datagrams(local_port, &[Datagram::new(local_port, dst, data)]);
                 }
                 return Ok(RunExit::Signal);
             }
@@ -324,14 +326,15 @@ impl Sockets for ShardIo {
         }
     }
 
-    fn send_to(&mut self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
+    fn send_datagrams(&mut self, local_port: u16, datagrams: &[Datagram]) {
         let Some(UdpPort { socket, .. }) = self.udp.get(&local_port) else {
             return;
         };
-        if let Err(e) = net::send_datagram(socket, dst, data) {
-            // A full socket buffer or an unreachable client costs one packet,
+        let (report, error) = net::send_datagrams(socket, datagrams);
+        if let Some(error) = error {
+            // A full socket buffer or an unreachable client costs packets,
             // never the server.
-            tracing::trace!(%dst, error = %e, "datagram dropped");
+            tracing::trace!(local_port, dropped = report.dropped, %error, "datagrams dropped");
         }
     }
 

@@ -12,6 +12,7 @@ mod net;
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +21,7 @@ use async_channel::Sender;
 use onvif_rtsp_core::server::{
     ConnId, DISCOVERY_PORT, Event, Input, Listener, Output, SendBuf, Server,
 };
+use onvif_rtsp_runtime_common::udp_batch::{self, Datagram};
 use onvif_rtsp_runtime_common::{Conns, Sockets, media_input, notify, persist};
 use smol::{Async, LocalExecutor, Task, Timer};
 
@@ -186,7 +188,9 @@ async fn drive(
                     data,
                 }) = driver.server.goodbye()
                 {
-                    driver.io.send_to(local_port, dst, &data);
+                    driver
+                        .io
+                        .send_datagrams(local_port, &[Datagram::new(local_port, dst, data)]);
                 }
                 return Ok(RunExit::Signal);
             }
@@ -315,16 +319,15 @@ impl Sockets for SmolIo<'_> {
         }
     }
 
-    fn send_to(&mut self, local_port: u16, dst: SocketAddr, data: &SendBuf) {
+    fn send_datagrams(&mut self, local_port: u16, datagrams: &[Datagram]) {
         let Some(UdpPort { socket, .. }) = self.udp.get(&local_port) else {
             return;
         };
-        let bufs = [io::IoSlice::new(data.head()), io::IoSlice::new(data.body())];
-        let sock = socket2::SockRef::from(socket.get_ref());
-        if let Err(e) = sock.send_to_vectored(&bufs, &dst.into()) {
-            // A full socket buffer or an unreachable client costs one packet,
+        let (report, error) = udp_batch::send(socket.get_ref().as_fd(), datagrams);
+        if let Some(error) = error {
+            // A full socket buffer or an unreachable client costs packets,
             // never the server.
-            tracing::trace!(%dst, error = %e, "datagram dropped");
+            tracing::trace!(local_port, dropped = report.dropped, %error, "datagrams dropped");
         }
     }
 

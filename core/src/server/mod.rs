@@ -253,7 +253,12 @@ impl SendBuf {
     }
 
     /// A head followed by a body; `parts` are concatenated into the head.
-    pub(crate) fn with_head(parts: &[&[u8]], body: Bytes) -> SendBuf {
+    ///
+    /// # Panics
+    ///
+    /// When `parts` add up to more than [`SendBuf::MAX_HEAD`] bytes (heads
+    /// are built by the server from fixed-size headers, never from input).
+    pub fn with_head(parts: &[&[u8]], body: Bytes) -> SendBuf {
         let mut head = [0; Self::MAX_HEAD];
         let mut len = 0;
         for part in parts {
