@@ -177,14 +177,14 @@ CFG
             --rtsp-config "$server_dir/rtsp.cfg" --media-dir "$(dirname "$file")" \
             >"$out" 2>"$out.err") &
         server_pid=$!
-        wait_listening "$out" "listening on"
+        wait_listening "$out" "listening on" || return 1
         url="rtsp://127.0.0.1:$port/$(basename "$file")"
         ;;
     gst)
         (exec "${server_pin[@]}" "$PY" "$root/benches/compare/gst_rtsp_server.py" "$port" "$file" \
             >"$out" 2>"$out.err") &
         server_pid=$!
-        wait_listening "$out" "listening on"
+        wait_listening "$out" "listening on" || return 1
         url="rtsp://127.0.0.1:$port/$(basename "$file")"
         ;;
     live555)
@@ -192,10 +192,10 @@ CFG
         mkv=$(live555_media "$file")
         (cd "$(dirname "$mkv")" && exec "${server_pin[@]}" "$LIVE555_SERVER" >"$out" 2>"$out.err") &
         server_pid=$!
-        # It prints its URL prefix, "rtsp://HOST:PORT/<filename>".
-        wait_listening "$out" "rtsp://"
+        # It prints its URL prefix, "rtsp://HOST:PORT/<filename>", on stderr.
+        wait_listening "$out.err" "rtsp://" || return 1
         local lport
-        lport=$(grep -o 'rtsp://[^/]*/' "$out" | head -1 | sed -E 's|.*:([0-9]+)/$|\1|')
+        lport=$(grep -o 'rtsp://[^/]*/' "$out.err" | head -1 | sed -E 's|.*:([0-9]+)/$|\1|')
         [[ "$lport" =~ ^[0-9]+$ ]] || lport=554
         url="rtsp://127.0.0.1:$lport/$(basename "$mkv")"
         ;;
@@ -276,9 +276,17 @@ for server in $SERVERS; do
             continue
         fi
         json="$OUT/$server-$transport-$n.json"
+        ramp=()
+        if [[ $server == live555 ]]; then
+            # live555MediaServer re-creates a Matroska file's session on the
+            # first DESCRIBE of every client, in a nested event loop; readers
+            # arriving together stall in SETUP. One new reader every 20 ms
+            # gets them all in (the window starts once all play).
+            ramp=(--batch 1 --batch-interval-ms 20 --ramp-timeout $((n / 50 + 30)))
+        fi
         # shellcheck disable=SC2086
         if ! "${load_pin[@]}" "$load_bin" --url "$url" --readers "$n" --transport "$transport" \
-            --duration "$DURATION" --server-pid "$server_pid" --json "$json" -q $EXTRA \
+            --duration "$DURATION" --server-pid "$server_pid" --json "$json" -q "${ramp[@]}" $EXTRA \
             >"$OUT/$server-$transport-$n.log" 2>&1; then
             note "$server $transport $n: rtsp-load failed (see $server-$transport-$n.log)"
         fi
