@@ -4,9 +4,8 @@
 //! [`Output::Timeout`]. Data for a connection is gathered over the whole
 //! drain and handed to its writer in one message, so a frame fanned out to
 //! many readers costs one channel operation and one `writev` per reader, not
-//! one per packet. Datagrams are gathered too, grouped by the socket they
-//! leave from and sent with one `sendmmsg` per socket and drain
-//! ([`udp_batch`](crate::udp_batch)). TLS connections are encrypted and
+//! one per packet. Datagrams are gathered too, and each run of them from
+//! one socket leaves in one `sendmmsg` ([`udp_batch`](crate::udp_batch)). TLS connections are encrypted and
 //! decrypted here, sans-IO: the runtime only ever moves ciphertext.
 
 use std::collections::HashMap;
@@ -133,15 +132,7 @@ impl Conns {
                     local_port,
                     dst,
                     data,
-                } => {
-                    let order = self.datagrams.len() as u32;
-                    self.datagrams.push(Datagram {
-                        local_port,
-                        dst,
-                        data,
-                        order,
-                    });
-                }
+                } => self.datagrams.push(Datagram::new(local_port, dst, data)),
                 Output::Close { conn } => {
                     if let Some(session) = self.tls.get_mut(&conn) {
                         session.close();
@@ -166,12 +157,13 @@ impl Conns {
         }
     }
 
-    /// Sends the gathered datagrams, one batch per local port, each port's in
-    /// the order the server emitted them.
+    /// Sends the gathered datagrams in the order the server emitted them,
+    /// each run of consecutive datagrams from the same port in one batch.
+    ///
+    /// The server emits a reader's packets of a frame one after another, so
+    /// a run is a frame already; sorting by port would lengthen runs a
+    /// little (a reader's audio between its video) for more than it saves.
     fn flush_datagrams(&mut self, sockets: &mut impl Sockets) {
-        // Unstable sort: in place, no allocation; `order` keeps it faithful.
-        self.datagrams
-            .sort_unstable_by_key(|d| (d.local_port, d.order));
         let mut rest = &self.datagrams[..];
         while let Some(first) = rest.first() {
             let run = rest
@@ -245,30 +237,27 @@ mod tests {
     }
 
     #[test]
-    fn datagrams_leave_in_one_batch_per_port_each_in_emitted_order() {
+    fn each_run_of_datagrams_from_one_port_leaves_in_one_batch_in_order() {
         let a: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let b: SocketAddr = "127.0.0.1:6000".parse().unwrap();
         let mut conns = Conns::new();
-        // Interleaved as a fan-out emits them: packet 1 to both readers,
-        // then packet 2 to both, ...
-        for (i, (port, dst)) in [(40002, b), (40000, a), (40002, b), (40000, a), (40002, b)]
+        // As a fan-out emits them: reader b's packets of a frame, then
+        // reader a's, then b's audio, ...
+        for (i, (port, dst)) in [(40002, b), (40002, b), (40000, a), (40000, a), (40002, b)]
             .into_iter()
             .enumerate()
         {
-            conns.datagrams.push(Datagram {
-                local_port: port,
-                dst,
-                data: SendBuf::body_only(Bytes::from(vec![i as u8])),
-                order: i as u32,
-            });
+            let data = SendBuf::body_only(Bytes::from(vec![i as u8]));
+            conns.datagrams.push(Datagram::new(port, dst, data));
         }
         let mut sockets = Recorder::default();
         conns.flush_datagrams(&mut sockets);
         assert_eq!(
             sockets.batches,
             vec![
-                (40000, vec![(a, vec![1]), (a, vec![3])]),
-                (40002, vec![(b, vec![0]), (b, vec![2]), (b, vec![4])]),
+                (40002, vec![(b, vec![0]), (b, vec![1])]),
+                (40000, vec![(a, vec![2]), (a, vec![3])]),
+                (40002, vec![(b, vec![4])]),
             ]
         );
         assert!(conns.datagrams.is_empty());

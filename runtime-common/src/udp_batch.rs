@@ -13,6 +13,7 @@
 #![allow(unsafe_code)]
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
@@ -28,19 +29,15 @@ pub struct Datagram {
     pub dst: SocketAddr,
     /// Head and shared body.
     pub data: SendBuf,
-    /// Position in the drain, so that grouping by port keeps each port's
-    /// datagrams in the order the server emitted them.
-    pub(crate) order: u32,
 }
 
 impl Datagram {
-    /// A datagram outside a drain (a goodbye, say).
+    /// A datagram from `local_port` to `dst`.
     pub fn new(local_port: u16, dst: SocketAddr, data: SendBuf) -> Datagram {
         Datagram {
             local_port,
             dst,
             data,
-            order: 0,
         }
     }
 }
@@ -94,44 +91,46 @@ pub fn send(fd: BorrowedFd<'_>, datagrams: &[Datagram]) -> (SendReport, Option<i
 
 /// One `sendmmsg` of at most [`MESSAGES_PER_CALL`] datagrams; how many the
 /// kernel took (at least one), or the error of the first.
+///
+/// The tables are left uninitialised beyond `chunk.len()`: a typical call
+/// carries a handful of packets, and clearing 64 entries of each table for
+/// them cost more than the call saved.
 fn send_chunk(fd: BorrowedFd<'_>, chunk: &[Datagram]) -> io::Result<usize> {
-    debug_assert!(!chunk.is_empty() && chunk.len() <= MESSAGES_PER_CALL);
-    let addrs: [Option<SockAddr>; MESSAGES_PER_CALL] =
-        std::array::from_fn(|i| chunk.get(i).map(|d| SockAddr::from(d.dst)));
-    let mut iovecs = [libc::iovec {
-        iov_base: std::ptr::null_mut(),
-        iov_len: 0,
-    }; 2 * MESSAGES_PER_CALL];
-    // SAFETY: `mmsghdr` is plain data (pointers, lengths, flags); all zeros
-    // is its empty value.
-    let mut headers: [libc::mmsghdr; MESSAGES_PER_CALL] = unsafe { std::mem::zeroed() };
-    for (i, datagram) in chunk.iter().enumerate() {
+    let n = chunk.len().min(MESSAGES_PER_CALL);
+    let mut addrs = [const { MaybeUninit::<SockAddr>::uninit() }; MESSAGES_PER_CALL];
+    let mut iovecs = [const { MaybeUninit::<libc::iovec>::uninit() }; 2 * MESSAGES_PER_CALL];
+    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MESSAGES_PER_CALL];
+    for (i, datagram) in chunk[..n].iter().enumerate() {
         let head = datagram.data.head();
         let body = datagram.data.body();
         // The kernel only reads through iov_base for a send.
-        iovecs[2 * i] = libc::iovec {
+        iovecs[2 * i].write(libc::iovec {
             iov_base: head.as_ptr() as *mut libc::c_void,
             iov_len: head.len(),
-        };
-        iovecs[2 * i + 1] = libc::iovec {
+        });
+        iovecs[2 * i + 1].write(libc::iovec {
             iov_base: body.as_ptr() as *mut libc::c_void,
             iov_len: body.len(),
-        };
-        let Some(addr) = &addrs[i] else { continue };
-        let header = &mut headers[i].msg_hdr;
-        header.msg_name = addr.as_ptr() as *mut libc::c_void;
-        header.msg_namelen = addr.len();
-        header.msg_iov = &mut iovecs[2 * i];
-        header.msg_iovlen = 2;
+        });
+        let addr = addrs[i].write(SockAddr::from(datagram.dst));
+        // SAFETY: `mmsghdr` is plain data (pointers, lengths, flags); all
+        // zeros is its empty value, which the fields set below complete.
+        let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
+        header.msg_hdr.msg_name = addr.as_ptr() as *mut libc::c_void;
+        header.msg_hdr.msg_namelen = addr.len();
+        header.msg_hdr.msg_iov = iovecs[2 * i].as_mut_ptr();
+        header.msg_hdr.msg_iovlen = 2;
+        headers[i].write(header);
     }
-    // SAFETY: the first `chunk.len()` headers point at iovecs and addresses
-    // on this stack frame, which point at `chunk`'s buffers; all of them
-    // outlive the call, and the kernel writes only `msg_len` of each header.
+    // SAFETY: the first `n` headers are initialised and point at their two
+    // initialised iovecs and address on this stack frame, which point at
+    // `chunk`'s buffers; all of them outlive the call, and the kernel
+    // writes only `msg_len` of those `n` headers.
     let sent = unsafe {
         libc::sendmmsg(
             fd.as_raw_fd(),
-            headers.as_mut_ptr(),
-            chunk.len() as libc::c_uint,
+            headers.as_mut_ptr().cast::<libc::mmsghdr>(),
+            n as libc::c_uint,
             libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
         )
     };
@@ -140,7 +139,7 @@ fn send_chunk(fd: BorrowedFd<'_>, chunk: &[Datagram]) -> io::Result<usize> {
     }
     // The kernel reports failure of the first message as an error and
     // stops silently at a later one; 0 only for an empty call.
-    Ok((sent as usize).max(1).min(chunk.len()))
+    Ok((sent as usize).clamp(1, n))
 }
 
 #[cfg(test)]
