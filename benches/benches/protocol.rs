@@ -140,6 +140,7 @@ fn soap_get_profiles(c: &mut Criterion) {
         config,
         events: EventState::default(),
         host: HostInfo::default(),
+        log: Default::default(),
     };
     let env = RequestEnv {
         peer: "192.0.2.50".parse().expect("address"),

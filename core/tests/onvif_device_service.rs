@@ -162,6 +162,7 @@ impl Dut {
                 config,
                 events: EventState::default(),
                 host: host_info(),
+                log: Default::default(),
             },
             t0,
             nonce: 0,
@@ -1465,7 +1466,10 @@ fn reboot_factory_default_logs_and_endpoint_reference() {
     )
     .fault(400, "Sender", &["InvalidArgVal"]);
 
-    // Logs.
+    // Logs: a refused request and a change, then both logs.
+    d.zeep(OPERATOR, "SetHostname", "<ns0:Name>x</ns0:Name>", 0)
+        .fault(400, "Sender", &["NotAuthorized"]);
+    d.admin("SetHostname", "<ns0:Name>logged</ns0:Name>").ok();
     let r = d
         .admin("GetSystemLog", "<ns0:LogType>System</ns0:LogType>")
         .ok();
@@ -1476,12 +1480,48 @@ fn reboot_factory_default_logs_and_endpoint_reference() {
     );
     assert!(log.contains(&epr), "{log}");
     assert!(log.contains("authentication required"), "{log}");
+    // Changes since start, oldest first; the operator's refused attempt is
+    // not one.
+    let changes: Vec<&str> = log.lines().filter(|l| l.contains(" change: ")).collect();
+    assert_eq!(
+        changes
+            .iter()
+            .map(|l| l.rsplit_once(" change: ").map_or("", |(_, c)| c))
+            .collect::<Vec<_>>(),
+        [
+            "SystemReboot by admin from 192.0.2.50",
+            "SetHostname by admin from 192.0.2.50",
+            "AddScopes by admin from 192.0.2.50",
+            "SetSystemFactoryDefault by admin from 192.0.2.50",
+            "SetSystemFactoryDefault by admin from 192.0.2.50",
+            "SetHostname by admin from 192.0.2.50",
+        ],
+        "{log}"
+    );
     let r = d
         .admin("GetSystemLog", "<ns0:LogType>Access</ns0:LogType>")
         .ok();
     let log = text(&r.body(), &["SystemLog", "String"]);
-    assert!(log.contains("from 192.0.2.50 as admin"), "{log}");
-    assert!(log.contains("WS-UsernameToken"), "{log}");
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(
+        lines[lines.len() - 1].ends_with(
+            "access: GetSystemLog from 192.0.2.50 as admin (Administrator, WS-UsernameToken)"
+        ),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "access: SetHostname from 192.0.2.50 refused: user level too low"
+        )),
+        "{log}"
+    );
+    // The faulted factory default (Medium) is in the access log, not a change.
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "access: SetSystemFactoryDefault from 192.0.2.50 as admin (Administrator, WS-UsernameToken): fault"
+        )),
+        "{log}"
+    );
     d.admin("GetSystemLog", "<ns0:LogType>Kernel</ns0:LogType>")
         .fault(400, "Sender", &["InvalidArgVal"]);
     let r = d.admin("GetSystemSupportInformation", "").ok();

@@ -167,6 +167,7 @@ impl Harness {
                 config,
                 events: EventState::new(limits),
                 host: HostInfo::default(),
+                log: Default::default(),
             },
             t0,
             now: t0,

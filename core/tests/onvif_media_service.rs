@@ -103,6 +103,7 @@ impl Device {
                 config,
                 events: EventState::default(),
                 host: HostInfo::default(),
+                log: Default::default(),
             },
             t0,
         }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::dispatch::{Call, Effect, Handler, OpId, Registry, ReplyKind, Wake, WakeReason};
 use super::fault::Fault;
-use super::security::{AuthRequest, Principal, Security, UserStore};
+use super::security::{AccessRecord, AccessResult, AuthRequest, Principal, Security, UserStore};
 use super::soap::{self, SoapVersion, parse_envelope};
 use super::xml::{Element, XmlLimits};
 use crate::http::{Request, Response, StatusCode};
@@ -203,10 +203,23 @@ impl<S: UserStore> Endpoint<S> {
             now: env.now,
             device_time: env.device_time,
         };
+        let mut record = AccessRecord {
+            device_time: env.device_time,
+            peer: env.peer,
+            operation: op.name,
+            access: op.access,
+            principal: None,
+            result: AccessResult::Answered,
+        };
         let principal = match self.security.check(&auth, op.access, state) {
             Ok(p) => p,
-            Err(denial) => return now(denial.soap_response(version)),
+            Err(denial) => {
+                record.result = AccessResult::Refused(denial.reason);
+                state.record_access(&record);
+                return now(denial.soap_response(version));
+            }
         };
+        let logged_principal = principal.clone();
         tracing::debug!(
             op = op.name,
             user = principal.username.as_deref().unwrap_or(""),
@@ -231,7 +244,7 @@ impl<S: UserStore> Endpoint<S> {
             principal,
             message_id,
         };
-        run(
+        let outcome = run(
             data,
             op_id,
             op.handler,
@@ -239,7 +252,15 @@ impl<S: UserStore> Endpoint<S> {
             env.now,
             env.device_time,
             state,
-        )
+        );
+        record.principal = Some(&logged_principal);
+        record.result = match &outcome.answer {
+            Answer::Now(response) if response.status == StatusCode::OK => AccessResult::Answered,
+            Answer::Now(_) => AccessResult::Faulted,
+            Answer::Later(_) => AccessResult::Deferred,
+        };
+        state.record_access(&record);
+        outcome
     }
 
     /// Runs a parked request's handler again, because its deadline passed

@@ -204,8 +204,8 @@ pub use endpoint::{Answer, Endpoint, Outcome, Parked, RequestEnv};
 pub use fault::{Fault, FaultCode};
 pub use notification::{Notification, PropertyOperation};
 pub use security::{
-    AuthMethod, AuthRequest, Denial, DenialReason, Principal, Security, SecurityConfig, UserRecord,
-    UserStore,
+    AccessRecord, AccessResult, AuthMethod, AuthRequest, Denial, DenialReason, Principal, Security,
+    SecurityConfig, UserRecord, UserStore,
 };
 pub use soap::{Envelope, SoapError, SoapVersion, parse_envelope};
 pub use throttle::{Throttle, ThrottleConfig};

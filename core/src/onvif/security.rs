@@ -53,6 +53,39 @@ pub trait UserStore {
     fn auth_required(&self) -> bool;
     /// The user called exactly `username` (names are case-sensitive).
     fn find_user(&self, username: &str) -> Option<UserRecord<'_>>;
+    /// Told of every operation the endpoint refused or ran, for the
+    /// device's logs; keeps nothing unless implemented.
+    fn record_access(&mut self, _record: &AccessRecord<'_>) {}
+}
+
+/// One ONVIF request as the device's logs see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessRecord<'a> {
+    /// The device clock as Unix time.
+    pub device_time: Duration,
+    /// The client.
+    pub peer: IpAddr,
+    /// The operation's local name (`GetProfiles`).
+    pub operation: &'a str,
+    /// The access class the operation needs.
+    pub access: AccessClass,
+    /// Who it ran as, and how (`None` when refused).
+    pub principal: Option<&'a Principal>,
+    /// What came of it.
+    pub result: AccessResult,
+}
+
+/// What came of a request, for the device's logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessResult {
+    /// Refused before it ran.
+    Refused(DenialReason),
+    /// Ran and answered successfully.
+    Answered,
+    /// Ran and answered with a SOAP fault.
+    Faulted,
+    /// Ran and waits for its answer (a long poll).
+    Deferred,
 }
 
 /// What the security layer needs to know about a user.

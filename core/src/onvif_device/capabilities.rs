@@ -215,6 +215,7 @@ mod tests {
             config,
             events: EventState::default(),
             host: HostInfo::default(),
+            log: Default::default(),
         }
     }
 

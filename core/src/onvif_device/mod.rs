@@ -14,13 +14,14 @@ pub mod capabilities;
 pub mod device;
 pub mod discovery;
 pub mod events;
+pub mod log;
 pub mod media;
 pub mod media2;
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::config::OnvifConfig;
-use crate::onvif::{Registry, RegistryError, UserRecord, UserStore};
+use crate::onvif::{AccessRecord, Registry, RegistryError, UserRecord, UserStore};
 use crate::onvif_state::DeviceState;
 
 /// One network interface of the host, as `GetNetworkInterfaces` reports it.
@@ -60,6 +61,8 @@ pub struct OnvifContext {
     pub events: events::EventState,
     /// The host's name and interfaces.
     pub host: HostInfo,
+    /// The latest requests and configuration changes (GetSystemLog).
+    pub log: log::DeviceLog,
 }
 
 impl UserStore for OnvifContext {
@@ -76,6 +79,10 @@ impl UserStore for OnvifContext {
                 password: &u.password,
                 level: u.level,
             })
+    }
+
+    fn record_access(&mut self, record: &AccessRecord<'_>) {
+        self.log.record(record);
     }
 }
 

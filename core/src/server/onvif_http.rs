@@ -83,6 +83,7 @@ impl OnvifDevice {
                 config: setup.config,
                 events: EventState::default(),
                 host: setup.host,
+                log: Default::default(),
             },
             discovery,
             rng,

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use super::{OnvifContext, host_secs, required_bool, required_text};
 use crate::onvif::fault::ter;
-use crate::onvif::security::AuthMethod;
 use crate::onvif::values::format_datetime;
 use crate::onvif::{Call, Effect, Element, Fault, Reply, XmlWriter, ns};
+use crate::onvif_device::log;
 use crate::onvif_state::{CivilDateTime, DateTimeType, PosixTz, ProtocolKind, SetDateTime};
 
 /// GetDeviceInformation: `onvif.cfg` `<information>`.
@@ -177,17 +177,6 @@ pub(super) fn system_reboot(_call: &Call<'_>, _ctx: &mut OnvifContext) -> Result
     .with_effect(Effect::Reboot))
 }
 
-/// How a request was authenticated, for the access log.
-fn auth_method(method: AuthMethod) -> &'static str {
-    match method {
-        AuthMethod::None => "no credentials",
-        AuthMethod::Disabled => "authentication off",
-        AuthMethod::HttpDigest => "HTTP Digest",
-        AuthMethod::HttpBasic => "HTTP Basic",
-        AuthMethod::UsernameToken => "WS-UsernameToken",
-    }
-}
-
 /// The port of a network protocol, for the logs (0 = none).
 fn port_of(ctx: &OnvifContext, kind: ProtocolKind) -> (bool, u16) {
     ctx.state
@@ -247,31 +236,38 @@ fn system_log(call: &Call<'_>, ctx: &OnvifContext) -> String {
         dt.clock_offset
     ));
     line(format!(
-        "no log history is kept on the device; the server's log output has it (log {}, level {})",
+        "configuration changes since start, newest last (at most {}; the server's log has the full history: log {}, level {}):",
+        log::CHANGE_LINES,
         on(server.log_enable),
         server.log_level.name()
     ));
+    let mut changes = ctx.log.changes().peekable();
+    if changes.peek().is_none() {
+        line("none".to_owned());
+    }
+    for change in changes {
+        log.push_str(change);
+        log.push('\n');
+    }
     log
 }
 
-/// The access log: this request, and where earlier ones are recorded.
-fn access_log(call: &Call<'_>) -> String {
-    let now = format_datetime(call.device_time);
-    let who = call.principal.username.as_deref().unwrap_or("anonymous");
-    format!(
-        "{now} access: GetSystemLog(Access) from {} as {who} ({}, {})\n\
-         {now} access: earlier requests are not kept on the device; the server logs each ONVIF request at level DEBUG\n",
-        call.peer,
-        call.principal.level.as_str(),
-        auth_method(call.principal.method)
-    )
+/// The access log: the latest requests, allowed and refused, oldest first
+/// (this one last).
+fn access_log(ctx: &OnvifContext) -> String {
+    let mut text = String::new();
+    for line in ctx.log.access() {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
 }
 
 /// GetSystemLog (System or Access), as a string.
 pub(super) fn get_system_log(call: &Call<'_>, ctx: &mut OnvifContext) -> Result<Reply, Fault> {
     let text = match required_text(call.body, "LogType")? {
         "System" => system_log(call, ctx),
-        "Access" => access_log(call),
+        "Access" => access_log(ctx),
         other => {
             return Err(Fault::invalid_arg_val(format!(
                 "unknown LogType {other:?} (System or Access)"
