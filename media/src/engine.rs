@@ -146,6 +146,9 @@ fn run_source(shared: &Shared, gate: &Arc<Gate>, spec: &SourceSpec) {
     let built = match &spec.location {
         SourceLocation::TestPattern => test_pattern::build(&shared.config.test_pattern, spec, gate),
         SourceLocation::File(name) => file::build(&shared.config.media_dir, name, spec, gate),
+        SourceLocation::Device(device) => Err(SourceError::NotFound(format!(
+            "{device}: capture sources are not supported by this build yet"
+        ))),
     };
     match built {
         Ok(pipeline) => {
