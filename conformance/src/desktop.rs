@@ -63,9 +63,29 @@ impl Xvfb {
                 panic!("Xvfb did not report its display number");
             }
         };
-        Xvfb {
+        let xvfb = Xvfb {
             child,
             display: format!(":{number}"),
+        };
+        // Clients may connect once the display answers; wait for that
+        // rather than trust the moment the number was written.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let answered = Command::new("xdpyinfo")
+                .args(["-display", &xvfb.display])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if answered {
+                return xvfb;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Xvfb {} never answered (xdpyinfo, from x11-utils)",
+                xvfb.display
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -78,17 +98,30 @@ impl Xvfb {
             .arg("capture test window")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run xmessage ({e}): install x11-utils"));
-        let window = XWindow {
+        let mut window = XWindow {
             child,
             display: self.display.clone(),
             title: title.to_owned(),
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while window.size().is_none() {
-            assert!(Instant::now() < deadline, "window {title:?} never appeared");
+            let exited = matches!(window.child.try_wait(), Ok(Some(_)));
+            if exited || Instant::now() > deadline {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = window.child.stderr.take() {
+                    if exited {
+                        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                    }
+                }
+                panic!(
+                    "window {title:?} never appeared on {} (xmessage {}): {stderr}",
+                    self.display,
+                    if exited { "exited" } else { "still running" }
+                );
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
         window
