@@ -17,7 +17,17 @@ packages=(
   ffmpeg
   openssl
   python3-venv
+  # The capture tests: a private X display and windows on it.
+  xvfb
+  x11-utils
 )
+
+# The audio capture test runs a private PulseAudio daemon. A desktop whose
+# sound server is PipeWire's (pipewire-pulse conflicts with pulseaudio) keeps
+# it; the test says it is skipped there.
+if ! dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed"; then
+  packages+=(pulseaudio)
+fi
 
 # Node.js and npm for the npm ONVIF client test, unless the machine has them.
 if ! command -v npm >/dev/null 2>&1; then

@@ -67,6 +67,27 @@ pub struct Cli {
     /// reproducible runs.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+
+    /// Print the capture devices (`device`: cameras and microphones,
+    /// `videodevice`, `audiodevice`), the application windows (`window`) or
+    /// the monitors (`screen`) that stream URLs can name, then exit.
+    #[arg(short = 'l', long = "list", value_name = "KIND", value_enum)]
+    pub list: Option<ListKind>,
+}
+
+/// What `-l` lists (the manual's chapter 3, plus `screen`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListKind {
+    /// Cameras, then microphones (`videodeviceN`, `audiodeviceN`).
+    Device,
+    /// Cameras (`videodeviceN`, `videodevice=NAME`).
+    Videodevice,
+    /// Microphones (`audiodeviceN`, `audiodevice=NAME`).
+    Audiodevice,
+    /// Application windows (`window=TITLE`).
+    Window,
+    /// Monitors of the X display (`screenliveN`).
+    Screen,
 }
 
 fn parse_runtime(text: &str) -> Result<RuntimeKind, String> {

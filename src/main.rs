@@ -1,8 +1,9 @@
-//! `onvif-rtsp-server`: serve files and a live test source as standard RTSP
-//! IP-camera streams.
+//! `onvif-rtsp-server`: serve files, capture devices and a live test source
+//! as standard RTSP IP-camera streams.
 
 mod cli;
 mod host;
+mod list;
 mod logging;
 mod media_bridge;
 
@@ -47,6 +48,9 @@ const MEDIA_EXTENSIONS: &[&str] = &[
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(kind) = cli.list {
+        return list::run(kind);
+    }
     let rtsp = match load_rtsp_config(cli.rtsp_config.as_deref()) {
         Ok(c) => c,
         Err(message) => {

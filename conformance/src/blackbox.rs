@@ -103,6 +103,8 @@ pub struct ServerBuilder {
     args: Vec<String>,
     netns: Option<String>,
     memlock_kib: Option<u64>,
+    /// Environment changes: `Some` sets a variable, `None` removes it.
+    env: Vec<(String, Option<String>)>,
 }
 
 impl ServerBuilder {
@@ -114,6 +116,7 @@ impl ServerBuilder {
             args: Vec::new(),
             netns: None,
             memlock_kib: None,
+            env: Vec::new(),
         }
     }
 
@@ -126,6 +129,7 @@ impl ServerBuilder {
             args: Vec::new(),
             netns: None,
             memlock_kib: None,
+            env: Vec::new(),
         }
     }
 
@@ -152,6 +156,18 @@ impl ServerBuilder {
     /// too low for io_uring.
     pub fn memlock_kib(mut self, kib: u64) -> ServerBuilder {
         self.memlock_kib = Some(kib);
+        self
+    }
+
+    /// Sets an environment variable of the server (e.g. `DISPLAY`).
+    pub fn env(mut self, key: &str, value: &str) -> ServerBuilder {
+        self.env.push((key.to_owned(), Some(value.to_owned())));
+        self
+    }
+
+    /// Removes an environment variable the tests inherited.
+    pub fn env_remove(mut self, key: &str) -> ServerBuilder {
+        self.env.push((key.to_owned(), None));
         self
     }
 
@@ -207,6 +223,12 @@ impl ServerBuilder {
         }
         let mut command = Command::new(&program[0]);
         command.args(&program[1..]);
+        for (key, value) in &self.env {
+            match value {
+                Some(v) => command.env(key, v),
+                None => command.env_remove(key),
+            };
+        }
         let mut child = command
             .current_dir(self.dir.path())
             .args(["--rtsp-port", "0", "--onvif-port", "0"])

@@ -153,6 +153,59 @@ pub enum SourceLocation {
     /// A media file, by its name relative to the media directory (already
     /// checked by the core: no `..`, no absolute path).
     File(String),
+    /// A live capture device of the machine the server runs on: a screen, an
+    /// application window, a camera or a microphone (the manual's
+    /// `screenliveN`, `window=TITLE`, `videodeviceN`, `audiodeviceN`).
+    Device(DeviceSource),
+}
+
+/// Which capture device a stream name asks for. The core only reads the
+/// name; whether the device exists is for the media layer to find out (it
+/// answers [`SourceError::NotFound`] when it does not).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceSource {
+    /// `screenlive` / `screenliveN`: the N-th monitor (from 0) of the display.
+    Screen {
+        /// Monitor index; `screenlive` is 0.
+        monitor: u32,
+    },
+    /// `window=TITLE`: the application window with this title (percent-decoded;
+    /// matched without regard to case).
+    Window {
+        /// The title as the URL spells it.
+        title: String,
+    },
+    /// `videodevice`, `videodeviceN`, `videodevice=NAME`: a camera. Video only.
+    Video(DeviceSelector),
+    /// `audiodevice`, `audiodeviceN`, `audiodevice=NAME`: a microphone (or any
+    /// audio capture source). Audio only.
+    Audio(DeviceSelector),
+}
+
+/// How a stream name picks one of several capture devices of a kind.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceSelector {
+    /// By position in the device list (`-l device`), from 0.
+    Index(u32),
+    /// By display name (percent-decoded; matched without regard to case).
+    Name(String),
+}
+
+impl std::fmt::Display for DeviceSource {
+    /// The stream as a person would name it (`screen 0`, `video capture
+    /// device "HD Cam"`, ...), for titles and messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let selector = |f: &mut std::fmt::Formatter<'_>, kind: &str, s: &DeviceSelector| match s {
+            DeviceSelector::Index(i) => write!(f, "{kind} {i}"),
+            DeviceSelector::Name(n) => write!(f, "{kind} {n:?}"),
+        };
+        match self {
+            DeviceSource::Screen { monitor } => write!(f, "screen {monitor}"),
+            DeviceSource::Window { title } => write!(f, "window {title:?}"),
+            DeviceSource::Video(s) => selector(f, "video capture device", s),
+            DeviceSource::Audio(s) => selector(f, "audio capture device", s),
+        }
+    }
 }
 
 /// Everything the media layer needs to open a source. Two readers asking for

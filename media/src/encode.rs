@@ -55,6 +55,7 @@ pub(crate) const OPTIONAL_ELEMENTS: &[&str] = &[
     "opusenc",
     "opusparse",
     "clockoverlay",
+    "ximagesrc",
 ];
 
 /// AAC encoders by preference: Fraunhofer's, then FFmpeg's, then VisualOn's.

@@ -21,7 +21,7 @@ use crate::encode::{OPTIONAL_ELEMENTS, REQUIRED_ELEMENTS, element_available};
 use crate::error::MediaError;
 use crate::event::MediaSink;
 use crate::gate::Gate;
-use crate::{file, test_pattern};
+use crate::{capture, file, test_pattern};
 
 /// How long a source may take to know its tracks before it is declared failed
 /// (a stalled demuxer or a negotiation that never completes must not leave a
@@ -96,7 +96,8 @@ impl MediaEngine {
     /// Returns at once: the pipeline is built and started on the source's own
     /// thread. Opening an id that is still open closes the old source first.
     pub fn open(&self, source: SourceId, spec: SourceSpec, sink: MediaSink) {
-        let live = matches!(spec.location, SourceLocation::TestPattern);
+        // Everything but a file is paced in real time with one shared timeline.
+        let live = !matches!(spec.location, SourceLocation::File(_));
         let gate = Arc::new(Gate::new(source, sink, live));
         if let Some(old) = self.shared.sources().insert(source, gate.clone()) {
             tracing::warn!(
@@ -146,6 +147,7 @@ fn run_source(shared: &Shared, gate: &Arc<Gate>, spec: &SourceSpec) {
     let built = match &spec.location {
         SourceLocation::TestPattern => test_pattern::build(&shared.config.test_pattern, spec, gate),
         SourceLocation::File(name) => file::build(&shared.config.media_dir, name, spec, gate),
+        SourceLocation::Device(device) => capture::build(device, spec, gate),
     };
     match built {
         Ok(pipeline) => {

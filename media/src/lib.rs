@@ -22,6 +22,13 @@
 //!   and as fast as possible (the core caches the frames and paces each
 //!   reader itself). Streams whose codec is already the wanted one pass
 //!   through untouched; the others are decoded and re-encoded.
+//! * [`SourceLocation::Device`]: live capture of a screen or an application
+//!   window of the X display (`ximagesrc`), a camera or a microphone
+//!   (GStreamer's device monitor); H.264 (15 fps for screens and windows, 25
+//!   for cameras) or G.711 mu-law by default. A device that is not there
+//!   fails with `SourceError::NotFound` naming the cause. [`list_video_devices`],
+//!   [`list_audio_devices`], [`list_windows`] and [`list_monitors`] list what
+//!   the `N` and `NAME` of the stream names refer to.
 //!
 //! ## Output formats
 //!
@@ -65,10 +72,12 @@
 //! [`SourceSpec`]: onvif_rtsp_core::media::SourceSpec
 //! [`SourceLocation::TestPattern`]: onvif_rtsp_core::media::SourceLocation::TestPattern
 //! [`SourceLocation::File`]: onvif_rtsp_core::media::SourceLocation::File
+//! [`SourceLocation::Device`]: onvif_rtsp_core::media::SourceLocation::Device
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod caps;
+mod capture;
 mod config;
 mod encode;
 mod engine;
@@ -80,6 +89,7 @@ mod plan;
 mod test_pattern;
 mod track;
 
+pub use capture::{list_audio_devices, list_monitors, list_video_devices, list_windows};
 pub use config::{MediaConfig, TestPatternConfig};
 pub use engine::MediaEngine;
 pub use error::MediaError;

@@ -177,6 +177,88 @@ pub(crate) fn plan_audio(
     })
 }
 
+/// The audio codec of live sources (the test tone, audio capture devices)
+/// when none is asked: G.711 mu-law, what IP cameras send.
+pub(crate) const DEFAULT_LIVE_AUDIO_CODEC: AudioCodec = AudioCodec::Pcmu;
+
+/// The encoder settings of a live raw audio source (the test tone, a
+/// microphone): the wanted codec or G.711 mu-law, at the codec's usual rate
+/// and `channels` unless asked otherwise, within each codec's constraints.
+/// Everything is fixed, so the source is asked for exactly this format.
+pub(crate) fn live_audio_target(want: &AudioOutput, channels: u32) -> AudioTarget {
+    let codec = want.codec.unwrap_or(DEFAULT_LIVE_AUDIO_CODEC);
+    let natural = AudioProps {
+        rate: Some(default_rate(codec)),
+        channels: Some(channels),
+    };
+    let want = AudioOutput {
+        codec: Some(codec),
+        ..*want
+    };
+    let target = match plan_audio(None, natural, &want) {
+        AudioPlan::Transcode(t) => t,
+        // A raw source never passes through; keep the compiler's exhaustiveness.
+        AudioPlan::Passthrough(codec) => AudioTarget {
+            codec,
+            rate: None,
+            channels: None,
+            bitrate_kbps: None,
+        },
+    };
+    AudioTarget {
+        rate: Some(
+            target
+                .rate
+                .unwrap_or(default_rate(codec))
+                .clamp(8000, 192_000),
+        ),
+        channels: Some(target.channels.unwrap_or(channels).clamp(1, 8)),
+        ..target
+    }
+}
+
+/// The encoder settings of a live raw picture (a screen, a window, a camera)
+/// of `size` (`None` when unknown before it runs: cameras).
+///
+/// The codec defaults to H.264 and the frame rate to `default_fps`. The
+/// picture keeps its size unless asked, made even (4:2:0 encoders need
+/// that); asking for only a width or only a height keeps the aspect ratio.
+/// One key frame per second unless a GOP length is asked, so a new reader
+/// of the shared stream starts within a second.
+pub(crate) fn capture_video_target(
+    want: &VideoOutput,
+    size: Option<(u32, u32)>,
+    default_fps: u32,
+) -> VideoTarget {
+    let fit = |v: u32| (v & !1).clamp(16, 8192);
+    let scaled = |v: u32, num: u32, den: u32| {
+        fit(u32::try_from(u64::from(v) * u64::from(num) / u64::from(den.max(1))).unwrap_or(v))
+    };
+    let (width, height) = match (want.width, want.height, size) {
+        (Some(w), Some(h), _) => (Some(fit(w)), Some(fit(h))),
+        (Some(w), None, Some((sw, sh))) => (Some(fit(w)), Some(scaled(w, sh, sw))),
+        (None, Some(h), Some((sw, sh))) => (Some(scaled(h, sw, sh)), Some(fit(h))),
+        (None, None, Some((sw, sh))) => (Some(fit(sw)), Some(fit(sh))),
+        (w, h, None) => (w.map(fit), h.map(fit)),
+    };
+    let framerate = want
+        .framerate
+        .filter(|f| *f > 0)
+        .unwrap_or(default_fps)
+        .clamp(1, 120);
+    VideoTarget {
+        codec: want.codec.unwrap_or(DEFAULT_VIDEO_CODEC),
+        width,
+        height,
+        framerate: Some(framerate),
+        bitrate_kbps: want.bitrate_kbps.filter(|b| *b > 0),
+        keyint: want
+            .keyframe_interval
+            .filter(|k| *k > 0)
+            .unwrap_or(framerate),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +318,63 @@ mod tests {
             panic!("expected transcode");
         };
         assert_eq!((t.codec, t.keyint), (VideoCodec::Jpeg, 10));
+    }
+
+    #[test]
+    fn capture_targets_keep_size_and_aspect() {
+        let vga = Some((641, 481));
+        let t = capture_video_target(&VideoOutput::default(), vga, 15);
+        assert_eq!(
+            (t.codec, t.width, t.height, t.framerate, t.keyint),
+            (VideoCodec::H264, Some(640), Some(480), Some(15), 15)
+        );
+        let want = VideoOutput {
+            codec: Some(VideoCodec::Jpeg),
+            width: Some(320),
+            framerate: Some(30),
+            keyframe_interval: Some(60),
+            ..Default::default()
+        };
+        let t = capture_video_target(&want, Some((1920, 1080)), 15);
+        assert_eq!(
+            (t.codec, t.width, t.height, t.framerate, t.keyint),
+            (VideoCodec::Jpeg, Some(320), Some(180), Some(30), 60)
+        );
+        let want = VideoOutput {
+            height: Some(240),
+            ..Default::default()
+        };
+        let t = capture_video_target(&want, Some((640, 480)), 25);
+        assert_eq!((t.width, t.height), (Some(320), Some(240)));
+        // A camera: its size is known only once it runs.
+        let t = capture_video_target(&VideoOutput::default(), None, 25);
+        assert_eq!((t.width, t.height, t.framerate), (None, None, Some(25)));
+        // Tiny windows are scaled up to what encoders accept.
+        let t = capture_video_target(&VideoOutput::default(), Some((9, 3)), 15);
+        assert_eq!((t.width, t.height), (Some(16), Some(16)));
+    }
+
+    #[test]
+    fn live_audio_defaults() {
+        let t = live_audio_target(&AudioOutput::default(), 2);
+        assert_eq!(
+            (t.codec, t.rate, t.channels),
+            (AudioCodec::Pcmu, Some(8000), Some(1))
+        );
+        let aac = AudioOutput {
+            codec: Some(AudioCodec::Aac),
+            ..Default::default()
+        };
+        let t = live_audio_target(&aac, 2);
+        assert_eq!((t.rate, t.channels), (Some(48_000), Some(2)));
+        let t = live_audio_target(
+            &AudioOutput {
+                sample_rate: Some(16_000),
+                ..aac
+            },
+            2,
+        );
+        assert_eq!((t.rate, t.channels), (Some(16_000), Some(2)));
     }
 
     #[test]

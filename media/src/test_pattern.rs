@@ -12,18 +12,14 @@ use std::sync::Arc;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use onvif_rtsp_core::media::{
-    AudioCodec, AudioOutput, Codec, SourceError, SourceSpec, VideoCodec, VideoOutput,
+    AudioOutput, Codec, SourceError, SourceSpec, VideoCodec, VideoOutput,
 };
 
-use crate::caps::AudioProps;
 use crate::config::TestPatternConfig;
 use crate::encode::{self, add_and_link, capsfilter, make_with};
 use crate::gate::Gate;
-use crate::plan::{self, AudioPlan, AudioTarget, VideoTarget};
+use crate::plan::{self, AudioTarget, VideoTarget};
 use crate::track::appsink;
-
-/// The test pattern's audio codec when none is asked: what IP cameras send.
-const DEFAULT_AUDIO: AudioCodec = AudioCodec::Pcmu;
 
 /// Builds the test pattern pipeline for `spec`; its two tracks report to `gate`.
 pub(crate) fn build(
@@ -57,37 +53,9 @@ fn video_target(config: &TestPatternConfig, want: &VideoOutput) -> VideoTarget {
     }
 }
 
-/// The encoder settings of the tone, with each codec's own constraints.
+/// The encoder settings of the tone: mono unless asked otherwise.
 fn audio_target(want: &AudioOutput) -> AudioTarget {
-    let codec = want.codec.unwrap_or(DEFAULT_AUDIO);
-    let natural = AudioProps {
-        rate: Some(plan::default_rate(codec)),
-        channels: Some(1),
-    };
-    let want = AudioOutput {
-        codec: Some(codec),
-        ..*want
-    };
-    let target = match plan::plan_audio(None, natural, &want) {
-        AudioPlan::Transcode(t) => t,
-        // A raw source never passes through; keep the compiler's exhaustiveness.
-        AudioPlan::Passthrough(codec) => AudioTarget {
-            codec,
-            rate: None,
-            channels: None,
-            bitrate_kbps: None,
-        },
-    };
-    AudioTarget {
-        rate: Some(
-            target
-                .rate
-                .unwrap_or(plan::default_rate(codec))
-                .clamp(8000, 192_000),
-        ),
-        channels: Some(target.channels.unwrap_or(1).clamp(1, 8)),
-        ..target
-    }
+    plan::live_audio_target(want, 1)
 }
 
 fn add_video(
@@ -188,6 +156,7 @@ fn add_audio(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use onvif_rtsp_core::media::AudioCodec;
 
     #[test]
     fn targets_follow_spec_then_config() {

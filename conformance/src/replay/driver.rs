@@ -509,6 +509,7 @@ impl Driver<'_> {
                 let name = match spec.location {
                     SourceLocation::TestPattern => self.test_pattern.clone(),
                     SourceLocation::File(n) => n,
+                    SourceLocation::Device(d) => d.to_string(),
                 };
                 let stream = SyntheticStream::new(
                     self.cfg.media_seed ^ name_hash(&name),

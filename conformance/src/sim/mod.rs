@@ -689,11 +689,12 @@ impl Simulation {
     fn server_event(&mut self, e: Event) {
         match e {
             Event::OpenSource { source, spec } => {
+                let live = !matches!(spec.location, SourceLocation::File(_));
                 let name = match spec.location {
                     SourceLocation::TestPattern => self.test_pattern.clone(),
                     SourceLocation::File(n) => n,
+                    SourceLocation::Device(d) => d.to_string(),
                 };
-                let live = name == self.test_pattern;
                 self.sources.insert(
                     source,
                     SimSource {

@@ -37,9 +37,14 @@ fn has_extension(name: &str, extension: &str) -> bool {
             .is_some_and(|tail| tail.eq_ignore_ascii_case(extension))
 }
 
-/// `name` is `keyword`, `keyword<digits>` or `keyword=<anything>`.
+/// `name` is `keyword`, `keyword<digits>` or `keyword=<anything>`, the
+/// keyword in any case (as the server reads device stream names).
 fn is_source_of_kind(name: &str, keyword: &str) -> bool {
-    let Some(rest) = name.strip_prefix(keyword) else {
+    let Some(rest) = name
+        .get(..keyword.len())
+        .filter(|head| head.eq_ignore_ascii_case(keyword))
+        .map(|_| &name[keyword.len()..])
+    else {
         return false;
     };
     rest.is_empty() || rest.starts_with('=') || rest.bytes().all(|b| b.is_ascii_digit())
@@ -74,6 +79,8 @@ mod tests {
     fn source_keywords_cover_numbered_and_named_instances() {
         assert!(url_matches(Some("screenlive"), "screenlive"));
         assert!(url_matches(Some("screenlive"), "screenlive1"));
+        assert!(url_matches(Some("screenlive"), "ScreenLive1"));
+        assert!(!url_matches(Some("window"), "wé"));
         assert!(!url_matches(Some("screenlive"), "screenlive_x"));
         assert!(url_matches(Some("videodevice"), "videodevice2"));
         assert!(url_matches(Some("videodevice"), "videodevice=HD Camera"));

@@ -966,6 +966,14 @@ fn stream_title(location: &crate::media::SourceLocation) -> String {
     match location {
         crate::media::SourceLocation::TestPattern => "Test pattern".into(),
         crate::media::SourceLocation::File(name) => name.clone(),
+        crate::media::SourceLocation::Device(device) => {
+            // "screen 0" -> "Screen 0": a session name reads as a title.
+            let text = device.to_string();
+            let mut chars = text.chars();
+            chars.next().map_or_else(String::new, |c| {
+                c.to_uppercase().chain(chars).collect::<String>()
+            })
+        }
     }
 }
 

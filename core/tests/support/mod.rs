@@ -217,7 +217,7 @@ impl Harness {
                 Output::Event(Event::OpenSource { source, spec }) => {
                     self.opened.push(source);
                     let kind = match spec.location {
-                        SourceLocation::TestPattern => SourceKind::Live,
+                        SourceLocation::TestPattern | SourceLocation::Device(_) => SourceKind::Live,
                         SourceLocation::File(_) => SourceKind::File {
                             duration: Some(Duration::from_secs(2)),
                         },
