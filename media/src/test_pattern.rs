@@ -19,7 +19,7 @@ use crate::config::TestPatternConfig;
 use crate::encode::{self, add_and_link, capsfilter, make_with};
 use crate::gate::Gate;
 use crate::plan::{self, AudioTarget, VideoTarget};
-use crate::track::appsink;
+use crate::track::live_appsink;
 
 /// Builds the test pattern pipeline for `spec`; its two tracks report to `gate`.
 pub(crate) fn build(
@@ -105,13 +105,7 @@ fn add_video(
         )?);
     }
     chain.extend(encode::video_transcode(target, true)?);
-    let slot = gate.add_slot();
-    chain.push(appsink(
-        gate.clone(),
-        slot,
-        Codec::Video(target.codec),
-        true,
-    )?);
+    chain.push(live_appsink(gate, Codec::Video(target.codec))?);
     add_and_link(pipeline.upcast_ref(), &chain)
 }
 
@@ -143,13 +137,7 @@ fn add_audio(
         )?,
     ];
     chain.extend(encode::audio_transcode(target)?);
-    let slot = gate.add_slot();
-    chain.push(appsink(
-        gate.clone(),
-        slot,
-        Codec::Audio(target.codec),
-        true,
-    )?);
+    chain.push(live_appsink(gate, Codec::Audio(target.codec))?);
     add_and_link(pipeline.upcast_ref(), &chain)
 }
 

@@ -21,6 +21,13 @@ const PTIME_PER_SECOND: usize = 50;
 /// stores none): more than the deepest B-frame pyramid in practice.
 const DTS_WINDOW: usize = 16;
 
+/// Adds a track to a live source's gate and creates its appsink: the last
+/// element of every live chain (test pattern, screens, windows, devices).
+pub(crate) fn live_appsink(gate: &Arc<Gate>, codec: Codec) -> Result<gst::Element, SourceError> {
+    let slot = gate.add_slot();
+    appsink(gate.clone(), slot, codec, true)
+}
+
 /// Creates the appsink of track `slot`, whose frames are in `codec`; `live`
 /// says the frames are paced in real time (no look-ahead allowed).
 ///

@@ -16,7 +16,7 @@ use onvif_rtsp_core::media::{AudioOutput, Codec, DeviceSelector, SourceError, Vi
 use crate::encode::{self, make};
 use crate::gate::Gate;
 use crate::plan;
-use crate::track::appsink;
+use crate::track::live_appsink;
 
 /// The frame rate of camera streams when none is asked: the manual's
 /// default for cameras (section 2.5.3, `<framerate>`).
@@ -133,13 +133,7 @@ pub(crate) fn build_video_from(
     encode::add_and_link(pipeline.upcast_ref(), &[src, decodebin.clone()])?;
     let mut chain = vec![encode::queue()?];
     chain.extend(encode::video_transcode(&target, true)?);
-    let slot = gate.add_slot();
-    chain.push(appsink(
-        gate.clone(),
-        slot,
-        Codec::Video(target.codec),
-        true,
-    )?);
+    chain.push(live_appsink(gate, Codec::Video(target.codec))?);
     encode::add_and_link(pipeline.upcast_ref(), &chain)?;
     let head = chain
         .first()
@@ -186,13 +180,7 @@ pub(crate) fn build_audio_from(
         .build();
     let mut chain = vec![src, encode::queue()?];
     chain.extend(encode::audio_transcode(&target)?);
-    let slot = gate.add_slot();
-    chain.push(appsink(
-        gate.clone(),
-        slot,
-        Codec::Audio(target.codec),
-        true,
-    )?);
+    chain.push(live_appsink(gate, Codec::Audio(target.codec))?);
     encode::add_and_link(pipeline.upcast_ref(), &chain)?;
     gate.all_slots_added();
     Ok(pipeline)

@@ -23,7 +23,7 @@ use super::x11::{self, Area, Display};
 use crate::encode::{self, capsfilter};
 use crate::gate::Gate;
 use crate::plan::{self, VideoTarget};
-use crate::track::appsink;
+use crate::track::live_appsink;
 
 /// Frame rate of screen and window capture when none is asked: the
 /// manual's default for the live screen (section 2.5.3, `<framerate>`).
@@ -157,13 +157,7 @@ fn build_pipeline(
         encode::queue()?,
     ];
     chain.extend(encode::video_transcode(&target, true)?);
-    let slot = gate.add_slot();
-    chain.push(appsink(
-        gate.clone(),
-        slot,
-        Codec::Video(target.codec),
-        true,
-    )?);
+    chain.push(live_appsink(gate, Codec::Video(target.codec))?);
     encode::add_and_link(pipeline.upcast_ref(), &chain)?;
     gate.all_slots_added();
     Ok(pipeline)
