@@ -7,15 +7,25 @@
 //! 12-byte head and the shared payload as two iovecs, so nothing is copied
 //! and nothing is allocated (the message tables live on the stack).
 //!
+//! On top of that, UDP segmentation offload (GSO, `UDP_SEGMENT`): the
+//! fragments of a video frame to one reader all have the same size but the
+//! last, so one message carries them all and the kernel (or the network
+//! card) cuts it into datagrams after the IP layer, instead of routing each
+//! one on its own. When the kernel refuses a segmented message (older than
+//! Linux 4.18, a route without checksum offload, an MTU below the segment
+//! size), GSO is switched off for the process and the datagrams go one by
+//! one.
+//!
 //! This is the one `unsafe` block of this crate: the call itself, whose
 //! pointers all borrow from `datagrams` and the stack tables for exactly
 //! the length of the call.
 #![allow(unsafe_code)]
 
 use std::io;
-use std::mem::MaybeUninit;
+use std::mem::{MaybeUninit, offset_of, size_of};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use onvif_rtsp_core::server::SendBuf;
 use socket2::SockAddr;
@@ -42,10 +52,39 @@ impl Datagram {
     }
 }
 
-/// Messages per `sendmmsg` call (Linux caps one call at UIO_MAXIOV = 1024
-/// messages; 64 keeps the stack tables small and already amortises the
-/// call over a whole frame for most bit rates).
-const MESSAGES_PER_CALL: usize = 64;
+/// Datagrams per `sendmmsg` call, in as many messages at most (Linux takes
+/// up to 1024 messages a call; 64 keeps the stack tables small and already
+/// covers a frame per reader at common bit rates).
+const DATAGRAMS_PER_CALL: usize = 64;
+
+/// Segments of one GSO message at most (the kernel's limit, 64 on older
+/// kernels).
+const MAX_SEGMENTS: usize = 64;
+
+/// Bytes of one GSO message at most: a UDP datagram carries at most 65 507
+/// bytes over IPv4.
+const MAX_SEGMENTED_BYTES: usize = 65_000;
+
+/// Whether segmented messages are sent; cleared for good the first time the
+/// kernel refuses one.
+static SEGMENTATION: AtomicBool = AtomicBool::new(true);
+
+/// The control message of a segmented send: `UDP_SEGMENT` with the segment
+/// size, laid out as `CMSG_*` expect (the data right after the aligned
+/// header).
+#[repr(C)]
+struct SegmentControl {
+    header: libc::cmsghdr,
+    segment_size: u16,
+}
+
+// SAFETY (both): CMSG_LEN and CMSG_SPACE are arithmetic on their argument.
+const SEGMENT_CMSG_LEN: usize = unsafe { libc::CMSG_LEN(size_of::<u16>() as u32) } as usize;
+const _: () = assert!(
+    offset_of!(SegmentControl, segment_size) == SEGMENT_CMSG_LEN - size_of::<u16>()
+        && size_of::<SegmentControl>()
+            >= unsafe { libc::CMSG_SPACE(size_of::<u16>() as u32) } as usize
+);
 
 /// What one [`send`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -56,10 +95,14 @@ pub struct SendReport {
     pub dropped: usize,
     /// The system calls made.
     pub calls: usize,
+    /// The messages the kernel took: fewer than `sent` when datagrams were
+    /// segmented by the kernel.
+    pub messages: usize,
 }
 
 /// Sends `datagrams` from the UDP socket `fd`, in order, as few
-/// `sendmmsg` calls as possible, never waiting (`MSG_DONTWAIT`).
+/// `sendmmsg` calls (and, with GSO, messages) as possible, never waiting
+/// (`MSG_DONTWAIT`).
 ///
 /// A datagram the kernel refuses is dropped and the rest still go — except
 /// when the socket buffer is full (`EAGAIN`, `ENOBUFS`): then the rest of
@@ -70,37 +113,93 @@ pub fn send(fd: BorrowedFd<'_>, datagrams: &[Datagram]) -> (SendReport, Option<i
     let mut last_error = None;
     let mut rest = datagrams;
     while !rest.is_empty() {
-        let chunk = &rest[..rest.len().min(MESSAGES_PER_CALL)];
+        let chunk = &rest[..rest.len().min(DATAGRAMS_PER_CALL)];
+        let segmentation = SEGMENTATION.load(Ordering::Relaxed);
         report.calls += 1;
-        match send_chunk(fd, chunk) {
-            Ok(n) => {
-                report.sent += n;
-                rest = &rest[n..];
+        match send_chunk(fd, chunk, segmentation) {
+            Ok(sent) => {
+                report.sent += sent.datagrams;
+                report.messages += sent.messages;
+                rest = &rest[sent.datagrams..];
             }
-            Err(e) => {
-                let full = matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::ENOBUFS));
+            Err(refused) if refused.segmented => {
+                // Sent again at once, one datagram a message.
+                SEGMENTATION.store(false, Ordering::Relaxed);
+                tracing::info!(
+                    error = %refused.error,
+                    "the kernel refused UDP segmentation offload; sending datagrams one by one"
+                );
+            }
+            Err(refused) => {
+                let full = matches!(
+                    refused.error.raw_os_error(),
+                    Some(libc::EAGAIN | libc::ENOBUFS)
+                );
                 let skipped = if full { rest.len() } else { 1 };
                 report.dropped += skipped;
                 rest = &rest[skipped..];
-                last_error = Some(e);
+                last_error = Some(refused.error);
             }
         }
     }
     (report, last_error)
 }
 
-/// One `sendmmsg` of at most [`MESSAGES_PER_CALL`] datagrams; how many the
-/// kernel took (at least one), or the error of the first.
+/// What one call took.
+struct Sent {
+    datagrams: usize,
+    messages: usize,
+}
+
+/// The error of a call's first message, and whether it was segmented.
+struct Refused {
+    error: io::Error,
+    segmented: bool,
+}
+
+/// How many datagrams from the first one message carries: one, or with
+/// `segmentation` a run to the same destination whose datagrams all have
+/// the first one's size but the last, which may be shorter (the shape GSO
+/// takes).
+fn segment_run(datagrams: &[Datagram], segmentation: bool) -> usize {
+    let Some(first) = datagrams.first() else {
+        return 0;
+    };
+    let size = first.data.len();
+    if !segmentation || size == 0 || size > usize::from(u16::MAX) {
+        return 1;
+    }
+    let mut bytes = size;
+    let mut count = 1;
+    for next in &datagrams[1..datagrams.len().min(MAX_SEGMENTS)] {
+        let len = next.data.len();
+        if next.dst != first.dst || len == 0 || len > size || bytes + len > MAX_SEGMENTED_BYTES {
+            break;
+        }
+        bytes += len;
+        count += 1;
+        if len < size {
+            break;
+        }
+    }
+    count
+}
+
+/// One `sendmmsg` of at most [`DATAGRAMS_PER_CALL`] datagrams; how many
+/// the kernel took (at least one message), or the error of the first
+/// message.
 ///
-/// The tables are left uninitialised beyond `chunk.len()`: a typical call
-/// carries a handful of packets, and clearing 64 entries of each table for
-/// them cost more than the call saved.
-fn send_chunk(fd: BorrowedFd<'_>, chunk: &[Datagram]) -> io::Result<usize> {
-    let n = chunk.len().min(MESSAGES_PER_CALL);
-    let mut addrs = [const { MaybeUninit::<SockAddr>::uninit() }; MESSAGES_PER_CALL];
-    let mut iovecs = [const { MaybeUninit::<libc::iovec>::uninit() }; 2 * MESSAGES_PER_CALL];
-    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; MESSAGES_PER_CALL];
-    for (i, datagram) in chunk[..n].iter().enumerate() {
+/// The tables are left uninitialised beyond what the call uses: a typical
+/// call carries a handful of messages, and clearing 64 entries of each
+/// table for them cost more than the call saved.
+fn send_chunk(fd: BorrowedFd<'_>, chunk: &[Datagram], segmentation: bool) -> Result<Sent, Refused> {
+    let chunk = &chunk[..chunk.len().min(DATAGRAMS_PER_CALL)];
+    let mut addrs = [const { MaybeUninit::<SockAddr>::uninit() }; DATAGRAMS_PER_CALL];
+    let mut iovecs = [const { MaybeUninit::<libc::iovec>::uninit() }; 2 * DATAGRAMS_PER_CALL];
+    let mut controls = [const { MaybeUninit::<SegmentControl>::uninit() }; DATAGRAMS_PER_CALL];
+    let mut headers = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; DATAGRAMS_PER_CALL];
+    let mut counts = [0usize; DATAGRAMS_PER_CALL];
+    for (i, datagram) in chunk.iter().enumerate() {
         let head = datagram.data.head();
         let body = datagram.data.body();
         // The kernel only reads through iov_base for a send.
@@ -112,34 +211,64 @@ fn send_chunk(fd: BorrowedFd<'_>, chunk: &[Datagram]) -> io::Result<usize> {
             iov_base: body.as_ptr() as *mut libc::c_void,
             iov_len: body.len(),
         });
-        let addr = addrs[i].write(SockAddr::from(datagram.dst));
+    }
+    let mut messages = 0;
+    let mut first = 0;
+    while first < chunk.len() {
+        let count = segment_run(&chunk[first..], segmentation);
+        let addr = addrs[messages].write(SockAddr::from(chunk[first].dst));
         // SAFETY: `mmsghdr` is plain data (pointers, lengths, flags); all
         // zeros is its empty value, which the fields set below complete.
         let mut header: libc::mmsghdr = unsafe { std::mem::zeroed() };
         header.msg_hdr.msg_name = addr.as_ptr() as *mut libc::c_void;
         header.msg_hdr.msg_namelen = addr.len();
-        header.msg_hdr.msg_iov = iovecs[2 * i].as_mut_ptr();
-        header.msg_hdr.msg_iovlen = 2;
-        headers[i].write(header);
+        header.msg_hdr.msg_iov = iovecs[2 * first].as_mut_ptr();
+        header.msg_hdr.msg_iovlen = 2 * count;
+        if count > 1 {
+            // SAFETY: as for `mmsghdr`, all zeros is an empty `cmsghdr`.
+            let mut control_header: libc::cmsghdr = unsafe { std::mem::zeroed() };
+            control_header.cmsg_len = SEGMENT_CMSG_LEN as _;
+            control_header.cmsg_level = libc::SOL_UDP;
+            control_header.cmsg_type = libc::UDP_SEGMENT;
+            let control = controls[messages].write(SegmentControl {
+                header: control_header,
+                // Checked by `segment_run`: at most u16::MAX.
+                segment_size: chunk[first].data.len() as u16,
+            });
+            header.msg_hdr.msg_control = (control as *mut SegmentControl).cast();
+            header.msg_hdr.msg_controllen = size_of::<SegmentControl>() as _;
+        }
+        headers[messages].write(header);
+        counts[messages] = count;
+        messages += 1;
+        first += count;
     }
-    // SAFETY: the first `n` headers are initialised and point at their two
-    // initialised iovecs and address on this stack frame, which point at
-    // `chunk`'s buffers; all of them outlive the call, and the kernel
-    // writes only `msg_len` of those `n` headers.
+    // SAFETY: the first `messages` headers are initialised; each points at
+    // its address, its control message and its datagrams' initialised
+    // iovecs on this stack frame, which point at `chunk`'s buffers; all of
+    // them outlive the call, and the kernel writes only `msg_len` of those
+    // headers.
     let sent = unsafe {
         libc::sendmmsg(
             fd.as_raw_fd(),
             headers.as_mut_ptr().cast::<libc::mmsghdr>(),
-            n as libc::c_uint,
+            messages as libc::c_uint,
             libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
         )
     };
     if sent < 0 {
-        return Err(io::Error::last_os_error());
+        return Err(Refused {
+            error: io::Error::last_os_error(),
+            segmented: counts[0] > 1,
+        });
     }
     // The kernel reports failure of the first message as an error and
     // stops silently at a later one; 0 only for an empty call.
-    Ok((sent as usize).clamp(1, n))
+    let taken = (sent as usize).clamp(1, messages);
+    Ok(Sent {
+        datagrams: counts[..taken].iter().sum(),
+        messages: taken,
+    })
 }
 
 #[cfg(test)]
@@ -170,12 +299,14 @@ mod tests {
             .collect();
         let (report, error) = send(sender.as_fd(), &datagrams);
         assert!(error.is_none(), "{error:?}");
+        // Equal sizes to one reader: with GSO one message a call.
         assert_eq!(
             report,
             SendReport {
                 sent: 150,
                 dropped: 0,
-                calls: 3
+                calls: 3,
+                messages: 3,
             }
         );
         let mut buf = [0u8; 64];
@@ -231,5 +362,53 @@ mod tests {
         assert_eq!(&buf[..n], b"1");
         let n = receiver.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"2");
+    }
+
+    #[test]
+    fn a_frame_to_one_reader_is_one_segmented_message_and_arrives_as_its_packets() {
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
+        receiver
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let dst = receiver.local_addr().unwrap();
+        static FRAGMENT: [u8; 1388] = [7; 1388];
+        // Ten full fragments, the frame's short last one, then an audio
+        // packet of another size.
+        let mut datagrams: Vec<Datagram> = (0..10u8)
+            .map(|i| datagram(1, dst, &[i; 12], &FRAGMENT))
+            .collect();
+        datagrams.push(datagram(1, dst, &[10; 12], &FRAGMENT[..300]));
+        datagrams.push(datagram(1, dst, &[11; 12], &FRAGMENT[..200]));
+        let (report, error) = send(sender.as_fd(), &datagrams);
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!((report.sent, report.calls, report.messages), (12, 1, 2));
+        let mut buf = [0u8; 2048];
+        for (i, sent) in datagrams.iter().enumerate() {
+            let n = receiver.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], sent.data.to_vec(), "datagram {i}");
+        }
+    }
+
+    #[test]
+    fn segment_runs_take_the_shape_gso_needs() {
+        let a: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:6000".parse().unwrap();
+        static BODY: [u8; 2000] = [0; 2000];
+        let d = |dst, len: usize| datagram(1, dst, &[], &BODY[..len]);
+        // A shorter datagram ends a run, and is part of it.
+        let run = [d(a, 100), d(a, 100), d(a, 40), d(a, 100)];
+        assert_eq!(segment_run(&run, true), 3);
+        // A larger one, or another destination, starts a new run.
+        assert_eq!(segment_run(&[d(a, 100), d(a, 101)], true), 1);
+        assert_eq!(segment_run(&[d(a, 100), d(b, 100)], true), 1);
+        // Without segmentation every datagram is its own message.
+        assert_eq!(segment_run(&run, false), 1);
+        // At most MAX_SEGMENTS segments and MAX_SEGMENTED_BYTES bytes.
+        let many: Vec<Datagram> = (0..100).map(|_| d(a, 10)).collect();
+        assert_eq!(segment_run(&many, true), MAX_SEGMENTS);
+        let big: Vec<Datagram> = (0..60).map(|_| d(a, 1400)).collect();
+        assert_eq!(segment_run(&big, true), MAX_SEGMENTED_BYTES / 1400);
+        assert_eq!(segment_run(&[], true), 0);
     }
 }
