@@ -34,6 +34,8 @@ DURATION=${DURATION:-20}
 TRANSPORT=${TRANSPORT:-tcp}
 PORT=${PORT:-18554}
 MEDIA_DIR=${MEDIA_DIR:-$root/target/bench-media}
+# Cargo's own rule: CARGO_TARGET_DIR when set, else target/.
+target_dir=${CARGO_TARGET_DIR:-$root/target}
 WAIT_QUIET=${WAIT_QUIET:-0}
 EXTRA=${EXTRA:-}
 SERVER_ARGS=${SERVER_ARGS:-}
@@ -96,7 +98,7 @@ CFG
 
 echo "== starting the server (${server_pin[*]:-unpinned}) on port $PORT ${SERVER_ARGS}" >&2
 # shellcheck disable=SC2086
-(cd "$work" && exec "${server_pin[@]}" "$root/target/release/onvif-rtsp-server" \
+(cd "$work" && exec "${server_pin[@]}" "$target_dir/release/onvif-rtsp-server" \
     --rtsp-config "$work/rtsp.cfg" --media-dir "$MEDIA_DIR" $SERVER_ARGS \
     >"$work/server.out" 2>"$work/server.err") &
 server_pid=$!
@@ -120,7 +122,7 @@ for run in $(seq "$RUNS"); do
     fi
     if ((RUNS > 1)); then echo "== run $run of $RUNS" >&2; fi
     # shellcheck disable=SC2086
-    "${load_pin[@]}" "$root/target/release/rtsp-load" \
+    "${load_pin[@]}" "$target_dir/release/rtsp-load" \
         --url "rtsp://127.0.0.1:$PORT/$name" \
         --readers "$N" --duration "$DURATION" --transport "$TRANSPORT" \
         --server-pid "$server_pid" "${json_opt[@]}" $EXTRA

@@ -70,8 +70,10 @@ log() { echo "== $*" >&2; }
 log "building release binaries"
 cargo build --release -j"$JOBS" --bin onvif-rtsp-server >&2
 cargo build --release -j"$JOBS" -p onvif-rtsp-benches --bin rtsp-load >&2
-ours_bin=$root/target/release/onvif-rtsp-server
-load_bin=$root/target/release/rtsp-load
+# Cargo's own rule: CARGO_TARGET_DIR when set, else target/.
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+ours_bin=$target_dir/release/onvif-rtsp-server
+load_bin=$target_dir/release/rtsp-load
 
 log "making the test media"
 media=$("$root/benches/make-bench-media.sh" "$MEDIA_DIR")
