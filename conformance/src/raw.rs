@@ -25,6 +25,29 @@ impl RawClient {
         stream
             .set_read_timeout(Some(Duration::from_millis(100)))
             .expect("timeout");
+        RawClient::from_stream(stream)
+    }
+
+    /// Connects with a receive buffer of about `bytes` (set before the
+    /// handshake, so the TCP window stays that small): a reader whose
+    /// socket fills at once when it stops reading.
+    pub fn connect_with_receive_buffer(addr: SocketAddr, bytes: usize) -> RawClient {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )
+        .expect("socket");
+        socket.set_recv_buffer_size(bytes).expect("SO_RCVBUF");
+        socket.connect(&addr.into()).expect("connect");
+        let stream: TcpStream = socket.into();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("timeout");
+        RawClient::from_stream(stream)
+    }
+
+    fn from_stream(stream: TcpStream) -> RawClient {
         RawClient {
             stream,
             decoder: Decoder::new(DecoderLimits {
@@ -34,6 +57,38 @@ impl RawClient {
             cseq: 0,
             packets: Vec::new(),
         }
+    }
+
+    /// Reads at most `chunk` bytes every `pause` for `d`, collecting the
+    /// interleaved packets: a reader slower than the stream.
+    pub fn collect_slowly(&mut self, d: Duration, chunk: usize, pause: Duration) -> usize {
+        let before = self.packets.len();
+        let deadline = Instant::now() + d;
+        let mut buf = vec![0u8; chunk];
+        while Instant::now() < deadline {
+            match self.stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => self.decoder.push(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => break,
+            }
+            loop {
+                match self.decoder.next_message() {
+                    Ok(Some(Message::Interleaved { channel, data })) => {
+                        self.packets.push((channel, data))
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(e) => panic!("server sent undecodable bytes: {e}"),
+                }
+            }
+            std::thread::sleep(pause);
+        }
+        self.packets.len() - before
     }
 
     /// Sends raw bytes.

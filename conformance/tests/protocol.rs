@@ -144,3 +144,82 @@ fn hostile_input_gets_an_error_and_the_server_survives() {
     let mut c = RawClient::connect(server.addr);
     assert_eq!(c.request("OPTIONS", "*", &[]).status.0, 200);
 }
+
+/// Plays `testsrc` over TCP (video on channels 0-1, audio on 2-3).
+fn play_interleaved(c: &mut RawClient, url: &str) {
+    let s = c.request(
+        "SETUP",
+        &format!("{url}/trackID=0"),
+        &[("Transport", "RTP/AVP/TCP;unicast;interleaved=0-1")],
+    );
+    assert_eq!(s.status.0, 200);
+    let session = session_of(&s);
+    let s = c.request(
+        "SETUP",
+        &format!("{url}/trackID=1"),
+        &[
+            ("Transport", "RTP/AVP/TCP;unicast;interleaved=2-3"),
+            ("Session", &session),
+        ],
+    );
+    assert_eq!(s.status.0, 200);
+    let p = c.request("PLAY", url, &[("Session", &session)]);
+    assert_eq!(p.status.0, 200);
+}
+
+/// RTP sequence gaps per RTP channel of `packets`; panics on a packet that
+/// is not RTP (the byte stream lost its framing).
+fn sequence_gaps(packets: &[(u8, bytes::Bytes)]) -> u32 {
+    let mut last: [Option<u16>; 4] = [None; 4];
+    let mut gaps = 0;
+    for (channel, data) in packets {
+        assert!(*channel < 4, "interleaved channel {channel}");
+        if channel % 2 == 1 {
+            continue;
+        }
+        assert!(
+            data.len() >= 12 && data[0] >> 6 == 2,
+            "not RTP: {data:02x?}"
+        );
+        let seq = u16::from_be_bytes([data[2], data[3]]);
+        let slot = &mut last[usize::from(*channel)];
+        if let Some(prev) = *slot {
+            if seq != prev.wrapping_add(1) {
+                gaps += 1;
+            }
+        }
+        *slot = Some(seq);
+    }
+    gaps
+}
+
+#[test]
+fn a_reader_slower_than_the_stream_gets_every_packet_whole_and_in_order() {
+    let server = ServerBuilder::new("slow-reader").start();
+    let url = server.url("testsrc");
+    // Its socket takes a few KiB; the rest waits in the server (kernel
+    // buffers, then the writer): the bytes must still arrive in order,
+    // every interleaved frame whole, none lost (far below the queue
+    // limit), and a reader beside it must not notice.
+    let mut slow = RawClient::connect_with_receive_buffer(server.addr, 4096);
+    play_interleaved(&mut slow, &url);
+    let mut fast = RawClient::connect(server.addr);
+    play_interleaved(&mut fast, &url);
+    let mut slowly = 0;
+    let mut fast_packets = 0;
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        slowly += slow.collect_slowly(Duration::from_millis(250), 512, Duration::from_millis(50));
+        fast_packets += fast.collect_for(Duration::from_millis(10));
+    }
+    fast_packets += fast.collect_for(Duration::from_millis(500));
+    // Reading fast again, it catches up with what waited in the server.
+    let caught_up = slow.collect_for(Duration::from_secs(3));
+    assert!(
+        slowly > 0 && caught_up > slowly,
+        "{slowly} slowly, then {caught_up}"
+    );
+    assert_eq!(sequence_gaps(&slow.packets), 0);
+    assert!(fast_packets > 50, "{fast_packets}");
+    assert_eq!(sequence_gaps(&fast.packets), 0, "the fast reader noticed");
+}

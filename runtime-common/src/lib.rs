@@ -12,7 +12,9 @@
 //!   the shards of a thread-per-core runtime (and used as is, with one
 //!   shard, by the single-threaded one).
 //! * [`udp_batch`]: the datagrams of one socket and drain in one
-//!   `sendmmsg`.
+//!   `sendmmsg`, segmented by the kernel where it can.
+//! * [`write_now`]: a connection's data written straight from the drain
+//!   while its writer has nothing queued.
 //! * [`persist`], [`discovery`], [`notify`], [`tls`]: `onvifrun.cfg`
 //!   written atomically, the WS-Discovery socket, Notify POSTs, and TLS
 //!   settings from PEM files.
@@ -30,6 +32,7 @@ pub mod notify;
 pub mod persist;
 pub mod tls;
 pub mod udp_batch;
+pub mod write_now;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -9,11 +9,13 @@
 
 mod net;
 
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write as _};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +24,7 @@ use onvif_rtsp_core::server::{
     ConnId, DISCOVERY_PORT, Event, Input, Listener, Output, SendBuf, Server,
 };
 use onvif_rtsp_runtime_common::udp_batch::{self, Datagram};
+use onvif_rtsp_runtime_common::write_now::{unwritten, write_now};
 use onvif_rtsp_runtime_common::{Conns, Sockets, media_input, notify, persist};
 use smol::{Async, LocalExecutor, Task, Timer};
 
@@ -57,7 +60,10 @@ pub fn run(
 }
 
 struct ConnTasks {
+    stream: Arc<Async<std::net::TcpStream>>,
     writer: Sender<WriterCommand>,
+    /// Set while the writer has data to write: later data queues behind it.
+    writer_busy: Rc<Cell<bool>>,
     _reader: Task<()>,
     _writer_task: Task<()>,
 }
@@ -85,6 +91,9 @@ struct SmolIo<'a> {
     udp_ip: IpAddr,
     onvif_state_file: Option<PathBuf>,
     reboot: bool,
+    /// Bytes written straight from the current drain, per connection, to
+    /// feed to the server as `Input::Written` once the drain is over.
+    written: Vec<(ConnId, usize)>,
 }
 
 async fn drive(
@@ -116,6 +125,7 @@ async fn drive(
             udp_ip: options.udp_ip,
             onvif_state_file: options.onvif_state_file,
             reboot: false,
+            written: Vec::new(),
         },
         next_deadline: Instant::now(),
     };
@@ -241,23 +251,7 @@ impl Driver<'_> {
             }
         };
         let _ = stream.get_ref().set_nodelay(true);
-        let stream = Arc::new(stream);
-        let (writer_tx, writer_rx) = async_channel::unbounded();
-        let io = &mut self.io;
-        let reader = io
-            .ex
-            .spawn(net::read_loop(conn, stream.clone(), io.net_tx.clone()));
-        let writer_task = io
-            .ex
-            .spawn(net::write_loop(conn, stream, writer_rx, io.net_tx.clone()));
-        io.conns.insert(
-            conn,
-            ConnTasks {
-                writer: writer_tx,
-                _reader: reader,
-                _writer_task: writer_task,
-            },
-        );
+        self.io.add_connection(conn, Arc::new(stream));
         self.server.handle_input(
             now,
             Input::Accepted {
@@ -300,16 +294,74 @@ impl Driver<'_> {
         }
     }
 
-    /// Carries out every output of the core (the drain rule).
+    /// Carries out every output of the core (the drain rule), then tells
+    /// the core what was written straight from the drain (which may make
+    /// more to drain: a reader no longer congested).
     fn drain(&mut self) {
-        self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
+        loop {
+            self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
+            if self.io.written.is_empty() {
+                return;
+            }
+            let now = Instant::now();
+            for (conn, bytes) in std::mem::take(&mut self.io.written) {
+                self.server
+                    .handle_input(now, Input::Written { conn, bytes });
+            }
+        }
+    }
+}
+
+impl SmolIo<'_> {
+    /// Starts the reader and writer tasks of a connection.
+    fn add_connection(&mut self, conn: ConnId, stream: Arc<Async<std::net::TcpStream>>) {
+        let (writer_tx, writer_rx) = async_channel::unbounded();
+        let writer_busy = Rc::new(Cell::new(false));
+        let reader = self
+            .ex
+            .spawn(net::read_loop(conn, stream.clone(), self.net_tx.clone()));
+        let writer_task = self.ex.spawn(net::write_loop(
+            conn,
+            stream.clone(),
+            writer_rx,
+            writer_busy.clone(),
+            self.net_tx.clone(),
+        ));
+        self.conns.insert(
+            conn,
+            ConnTasks {
+                stream,
+                writer: writer_tx,
+                writer_busy,
+                _reader: reader,
+                _writer_task: writer_task,
+            },
+        );
     }
 }
 
 impl Sockets for SmolIo<'_> {
     fn write(&mut self, conn: ConnId, data: Vec<SendBuf>) {
-        if let Some(c) = self.conns.get(&conn) {
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
+        if c.writer_busy.get() {
             let _ = c.writer.try_send(WriterCommand::Data(data));
+            return;
+        }
+        let socket: &std::net::TcpStream = c.stream.get_ref();
+        let rest = match write_now(|slices| (&*socket).write_vectored(slices), &data) {
+            Ok(0) => Some(data),
+            Ok(n) => {
+                self.written.push((conn, n));
+                unwritten(data, n)
+            }
+            // The writer meets the error too, and ends the connection.
+            Err(_) => Some(data),
+        };
+        if let Some(rest) = rest {
+            c.writer_busy.set(true);
+            let _ = c.writer.try_send(WriterCommand::Data(rest));
         }
     }
 
@@ -436,5 +488,108 @@ impl SmolIo<'_> {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use onvif_rtsp_core::media::{SourceId, SourceSpec};
+    use std::io::Read;
+    use std::net::{TcpListener, TcpStream};
+
+    struct NoMedia;
+
+    impl MediaControl for NoMedia {
+        fn open(&self, _: SourceId, _: SourceSpec) {}
+        fn close(&self, _: SourceId) {}
+    }
+
+    #[test]
+    fn what_a_full_socket_did_not_take_follows_in_order_through_the_writer() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = {
+            let socket = socket2::Socket::new(
+                socket2::Domain::IPV4,
+                socket2::Type::STREAM,
+                Some(socket2::Protocol::TCP),
+            )
+            .unwrap();
+            socket.set_recv_buffer_size(4096).unwrap();
+            socket.connect(&addr.into()).unwrap();
+            TcpStream::from(socket)
+        };
+        let (accepted, _) = listener.accept().unwrap();
+        // A fixed small send buffer (no autotuning): the socket fills at once.
+        socket2::SockRef::from(&accepted)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        // 200 drains of 5 buffers of 1000 bytes, each byte telling its place.
+        let expected: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+        let reader = std::thread::spawn(move || {
+            let mut client = client;
+            let mut got = Vec::new();
+            let mut buf = [0u8; 8192];
+            while got.len() < 1_000_000 {
+                // Slower than the writes: the server's socket stays full.
+                std::thread::sleep(std::time::Duration::from_micros(200));
+                match client.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            got
+        });
+        let ex = LocalExecutor::new();
+        let (net_tx, net_rx) = async_channel::unbounded();
+        let mut io = SmolIo {
+            ex: &ex,
+            media: Box::new(NoMedia),
+            net_tx,
+            conns: HashMap::new(),
+            udp: HashMap::new(),
+            udp_ip: IpAddr::from([127, 0, 0, 1]),
+            onvif_state_file: None,
+            reboot: false,
+            written: Vec::new(),
+        };
+        let conn = ConnId(1);
+        let stream = Arc::new(Async::new(accepted).unwrap());
+        io.add_connection(conn, stream);
+        let mut direct = 0;
+        let mut through_writer = 0;
+        let mut went_to_writer = false;
+        smol::block_on(ex.run(async {
+            for drain in 0..200 {
+                let data: Vec<SendBuf> = (0..5)
+                    .map(|k| {
+                        let start = (drain * 5 + k) * 1000;
+                        SendBuf::body_only(Bytes::copy_from_slice(&expected[start..start + 1000]))
+                    })
+                    .collect();
+                io.write(conn, data);
+                went_to_writer |= io.conns[&conn].writer_busy.get();
+                direct += io.written.drain(..).map(|(_, n)| n).sum::<usize>();
+                // Let the writer run between drains, as the event loop does.
+                smol::future::yield_now().await;
+            }
+            while direct + through_writer < expected.len() {
+                match net_rx.recv().await {
+                    Ok(NetEvent::Written { bytes, .. }) => through_writer += bytes,
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+        }));
+        let got = reader.join().unwrap();
+        assert!(went_to_writer, "the socket never filled");
+        assert!(
+            direct > 0 && through_writer > 0,
+            "{direct} {through_writer}"
+        );
+        assert_eq!(direct + through_writer, expected.len());
+        assert!(got == expected, "bytes out of order or lost");
     }
 }

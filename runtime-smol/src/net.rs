@@ -1,7 +1,9 @@
 //! Socket tasks: accept, read, vectored write, UDP receive.
 
+use std::cell::Cell;
 use std::io::{self, IoSlice};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use async_channel::{Receiver, Sender};
@@ -104,10 +106,14 @@ pub(crate) async fn read_loop(conn: ConnId, stream: Arc<Async<TcpStream>>, tx: S
     let _ = tx.send(NetEvent::Closed { conn }).await;
 }
 
+/// Writes what the drain could not write at once (see
+/// [`write_now`](onvif_rtsp_runtime_common::write_now)); `busy` is clear
+/// again once everything handed to it is written.
 pub(crate) async fn write_loop(
     conn: ConnId,
     stream: Arc<Async<TcpStream>>,
     rx: Receiver<WriterCommand>,
+    busy: Rc<Cell<bool>>,
     tx: Sender<NetEvent>,
 ) {
     let mut batch: Vec<SendBuf> = Vec::with_capacity(MAX_BATCH);
@@ -133,6 +139,9 @@ pub(crate) async fn write_loop(
             break;
         }
         batch.clear();
+        if rx.is_empty() && !close {
+            busy.set(false);
+        }
         if bytes > 0 && tx.send(NetEvent::Written { conn, bytes }).await.is_err() {
             return;
         }

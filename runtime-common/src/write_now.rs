@@ -1,0 +1,153 @@
+//! Writing a connection's data straight from the drain.
+//!
+//! A connection whose writer has nothing queued gets its data of a drain
+//! written at once, by the drain itself, with non-blocking vectored writes:
+//! no hand-off to the writer task, no wake-up, and no `Written` round trip
+//! through the event channel. What the socket does not take at once (a
+//! full send buffer: a slow reader) goes to the writer, which waits for the
+//! socket; until it has written everything, later data queues behind it so
+//! the byte order holds.
+
+use std::io::{self, IoSlice};
+
+use onvif_rtsp_core::server::SendBuf;
+
+/// Linux takes at most IOV_MAX (1024) slices per call.
+const IOV_MAX: usize = 1024;
+
+/// Writes as much of `data` as `write` (a non-blocking vectored write)
+/// takes now; returns the bytes written, or the error of the first call
+/// (a later error is left for the writer to meet).
+pub fn write_now(
+    mut write: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
+    data: &[SendBuf],
+) -> io::Result<usize> {
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(data.len() * 2);
+    for b in data {
+        if !b.head().is_empty() {
+            slices.push(IoSlice::new(b.head()));
+        }
+        if !b.body().is_empty() {
+            slices.push(IoSlice::new(b.body()));
+        }
+    }
+    let mut remaining: &mut [IoSlice<'_>] = &mut slices;
+    let mut written = 0;
+    while !remaining.is_empty() {
+        let take = remaining.len().min(IOV_MAX);
+        match write(&remaining[..take]) {
+            Ok(0) => break,
+            Ok(n) => {
+                written += n;
+                IoSlice::advance_slices(&mut remaining, n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+            Err(e) if written == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(written)
+}
+
+/// What is left of `data` once its first `written` bytes are out; `None`
+/// when nothing is.
+pub fn unwritten(data: Vec<SendBuf>, mut written: usize) -> Option<Vec<SendBuf>> {
+    let mut rest = Vec::new();
+    let mut bufs = data.into_iter();
+    for b in bufs.by_ref() {
+        let len = b.len();
+        if written >= len {
+            written -= len;
+            continue;
+        }
+        let head = b.head();
+        let partial = if written < head.len() {
+            SendBuf::with_head(&[&head[written..]], b.body().clone())
+        } else {
+            SendBuf::body_only(b.body().slice(written - head.len()..))
+        };
+        rest.push(partial);
+        break;
+    }
+    rest.extend(bufs);
+    (!rest.is_empty()).then_some(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn bufs() -> Vec<SendBuf> {
+        vec![
+            SendBuf::with_head(&[b"$\x00\x00\x05", b"hh"], Bytes::from_static(b"body1")),
+            SendBuf::body_only(Bytes::from_static(b"second")),
+            SendBuf::with_head(&[b"HEAD"], Bytes::from_static(b"tail")),
+        ]
+    }
+
+    fn concat(data: &[SendBuf]) -> Vec<u8> {
+        data.iter().flat_map(SendBuf::to_vec).collect()
+    }
+
+    #[test]
+    fn what_is_left_after_any_prefix_is_exactly_the_rest_of_the_bytes() {
+        let all = concat(&bufs());
+        for written in 0..=all.len() {
+            let rest = unwritten(bufs(), written);
+            let rest_bytes = rest.as_deref().map(concat).unwrap_or_default();
+            assert_eq!(rest_bytes, &all[written..], "after {written} bytes");
+            assert_eq!(rest.is_none(), written == all.len());
+        }
+    }
+
+    #[test]
+    fn writes_until_the_socket_would_block() {
+        let data = bufs();
+        let mut sink = Vec::new();
+        let mut budget = 9usize;
+        let written = write_now(
+            |slices| {
+                if budget == 0 {
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                // Takes at most 4 bytes a call, like a nearly full socket.
+                let mut n = 0;
+                for s in slices {
+                    let take = s.len().min(4 - n).min(budget);
+                    sink.extend_from_slice(&s[..take]);
+                    n += take;
+                    budget -= take;
+                    if n == 4 || budget == 0 {
+                        break;
+                    }
+                }
+                Ok(n)
+            },
+            &data,
+        )
+        .unwrap();
+        assert_eq!(written, 9);
+        assert_eq!(sink, &concat(&data)[..9]);
+    }
+
+    #[test]
+    fn an_error_before_any_byte_is_reported_a_later_one_is_not() {
+        let data = bufs();
+        let broken = write_now(|_| Err(io::ErrorKind::BrokenPipe.into()), &data);
+        assert_eq!(broken.unwrap_err().kind(), io::ErrorKind::BrokenPipe);
+        let mut first = true;
+        let partly = write_now(
+            |_| {
+                if std::mem::take(&mut first) {
+                    Ok(3)
+                } else {
+                    Err(io::ErrorKind::ConnectionReset.into())
+                }
+            },
+            &data,
+        );
+        assert_eq!(partly.unwrap(), 3);
+    }
+}
