@@ -6,7 +6,7 @@
 //! when the socket is full does the writer wait, through glommio's
 //! io_uring poll, by letting glommio write the first buffer.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr};
@@ -127,10 +127,28 @@ pub(crate) async fn read_loop(conn: ConnId, stream: Stream, tx: Sender<NetEvent>
     let _ = tx.send(NetEvent::Closed { conn }).await;
 }
 
+/// Writes as much of `data` as the socket takes now, without waiting (see
+/// [`write_now`](onvif_rtsp_runtime_common::write_now)); a socket in use
+/// (never, between polls) counts as full.
+pub(crate) fn write_now(stream: &Stream, data: &[SendBuf]) -> io::Result<usize> {
+    let Ok(stream) = stream.try_borrow() else {
+        return Ok(0);
+    };
+    with_sock(&*stream, |s| {
+        onvif_rtsp_runtime_common::write_now::write_now(
+            |slices| s.send_vectored_with_flags(slices, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL),
+            data,
+        )
+    })
+}
+
+/// Writes what the drain could not write at once; `busy` is clear again
+/// once everything handed to it is written.
 pub(crate) async fn write_loop(
     conn: ConnId,
     stream: Stream,
     rx: Receiver<WriterCommand>,
+    busy: Rc<Cell<bool>>,
     tx: Sender<NetEvent>,
 ) {
     let mut batch: Vec<SendBuf> = Vec::with_capacity(MAX_BATCH);
@@ -156,6 +174,9 @@ pub(crate) async fn write_loop(
             break;
         }
         batch.clear();
+        if rx.is_empty() && !close {
+            busy.set(false);
+        }
         if bytes > 0 && tx.send(NetEvent::Written { conn, bytes }).await.is_err() {
             return;
         }
