@@ -30,6 +30,8 @@ pub mod drain;
 pub mod inbox;
 pub mod notify;
 pub mod persist;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 pub mod udp_batch;
 pub mod write_now;

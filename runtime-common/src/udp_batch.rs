@@ -286,13 +286,19 @@ mod tests {
         )
     }
 
+    /// A bound UDP socket that gives up reading after 5 s.
+    fn receiver() -> UdpSocket {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        socket
+    }
+
     #[test]
     fn a_run_of_datagrams_arrives_whole_and_in_order_in_few_calls() {
         let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
+        let receiver = receiver();
         let dst = receiver.local_addr().unwrap();
         let datagrams: Vec<Datagram> = (0..150u8)
             .map(|i| datagram(1, dst, &[i, i, i], b"shared payload"))
@@ -319,12 +325,7 @@ mod tests {
     #[test]
     fn each_datagram_goes_to_its_own_destination() {
         let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
-        for r in [&a, &b] {
-            r.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-                .unwrap();
-        }
+        let (a, b) = (receiver(), receiver());
         let datagrams = [
             datagram(1, a.local_addr().unwrap(), b"to ", b"a"),
             datagram(1, b.local_addr().unwrap(), b"to ", b"b"),
@@ -343,10 +344,7 @@ mod tests {
         // An IPv6 destination from an IPv4 socket fails with EAFNOSUPPORT
         // (or EINVAL) for that message alone.
         let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
+        let receiver = receiver();
         let good = receiver.local_addr().unwrap();
         let bad: SocketAddr = "[::1]:9".parse().unwrap();
         let datagrams = [
@@ -367,10 +365,7 @@ mod tests {
     #[test]
     fn a_frame_to_one_reader_is_one_segmented_message_and_arrives_as_its_packets() {
         let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
-        receiver
-            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
-            .unwrap();
+        let receiver = receiver();
         let dst = receiver.local_addr().unwrap();
         static FRAGMENT: [u8; 1388] = [7; 1388];
         // Ten full fragments, the frame's short last one, then an audio

@@ -15,14 +15,10 @@ use onvif_rtsp_core::server::SendBuf;
 /// Linux takes at most IOV_MAX (1024) slices per call.
 const IOV_MAX: usize = 1024;
 
-/// Writes as much of `data` as `write` (a non-blocking vectored write)
-/// takes now; returns the bytes written, or the error of the first call
-/// (a later error is left for the writer to meet).
-pub fn write_now(
-    mut write: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
-    data: &[SendBuf],
-) -> io::Result<usize> {
-    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(data.len() * 2);
+/// The heads and bodies of `data` as slices for one vectored write, empty
+/// ones left out; nothing is copied.
+pub fn io_slices(data: &[SendBuf]) -> Vec<IoSlice<'_>> {
+    let mut slices = Vec::with_capacity(data.len() * 2);
     for b in data {
         if !b.head().is_empty() {
             slices.push(IoSlice::new(b.head()));
@@ -31,6 +27,17 @@ pub fn write_now(
             slices.push(IoSlice::new(b.body()));
         }
     }
+    slices
+}
+
+/// Writes as much of `data` as `write` (a non-blocking vectored write)
+/// takes now; returns the bytes written, or the error of the first call
+/// (a later error is left for the writer to meet).
+pub fn write_now(
+    mut write: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
+    data: &[SendBuf],
+) -> io::Result<usize> {
+    let mut slices = io_slices(data);
     let mut remaining: &mut [IoSlice<'_>] = &mut slices;
     let mut written = 0;
     while !remaining.is_empty() {

@@ -22,17 +22,21 @@
 //!   stops) and SystemReboot.
 //!
 //! Writes are vectored `sendmsg` calls with no payload copy, one per
-//! connection per drain (the batching of `onvif-rtsp-runtime-common`);
-//! reads, accepts and waits go through io_uring. Shard threads are not
+//! connection per drain (the batching of `onvif-rtsp-runtime-common`),
+//! made by the drain itself while the connection's writer task has nothing
+//! queued; datagrams leave in `sendmmsg` batches with UDP segmentation
+//! offload. Reads, accepts and waits go through io_uring. Shard threads are not
 //! pinned to CPUs: the media threads a shard starts inherit its affinity,
 //! and GStreamer's encoders must be free to use every core.
 //!
 //! glommio needs io_uring and a memlock limit of at least 512 KiB; call
 //! [`probe`] first and fall back to another runtime when it fails.
 //!
-//! The only `unsafe` code of the server is here, in `net.rs`: handing
-//! owned descriptors to glommio and borrowing them for the system calls
-//! glommio does not offer; each block says why it is sound.
+//! The `unsafe` code of this runtime is in `net.rs`: handing owned
+//! descriptors to glommio and borrowing them for the system calls glommio
+//! does not offer; each block says why it is sound. (The other `unsafe`
+//! block of the server is the `sendmmsg` call of
+//! `onvif-rtsp-runtime-common`'s `udp_batch`.)
 #![warn(missing_docs)]
 
 mod net;

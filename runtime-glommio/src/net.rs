@@ -21,6 +21,7 @@ use futures_lite::io::{AsyncRead, AsyncWrite};
 use glommio::net::{TcpListener, TcpStream, UdpSocket};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
 use onvif_rtsp_runtime_common::udp_batch::{self, Datagram, SendReport};
+use onvif_rtsp_runtime_common::write_now::io_slices;
 
 /// What socket tasks tell the shard's driver.
 pub(crate) enum NetEvent {
@@ -187,15 +188,7 @@ pub(crate) async fn write_loop(
 /// Writes every head and body of `batch` with as few `sendmsg` calls as the
 /// socket allows, copying nothing.
 async fn write_all_vectored(stream: &Stream, batch: &[SendBuf]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(batch.len() * 2);
-    for b in batch {
-        if !b.head().is_empty() {
-            slices.push(IoSlice::new(b.head()));
-        }
-        if !b.body().is_empty() {
-            slices.push(IoSlice::new(b.body()));
-        }
-    }
+    let mut slices = io_slices(batch);
     let mut remaining: &mut [IoSlice<'_>] = &mut slices;
     while !remaining.is_empty() {
         let take = remaining.len().min(IOV_MAX);

@@ -503,9 +503,8 @@ impl ShardIo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
     use onvif_rtsp_core::media::{SourceId, SourceSpec};
-    use std::io::Read;
+    use onvif_rtsp_runtime_common::testing;
 
     struct NoMedia;
 
@@ -521,46 +520,24 @@ mod tests {
             return;
         }
         const TOTAL: usize = 1_000_000;
-        let expected: Vec<u8> = (0..TOTAL as u32).map(|i| (i % 251) as u8).collect();
+        let expected = testing::patterned_bytes(TOTAL);
+        let sent = expected.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            let addr: std::net::SocketAddr = addr_rx.recv().unwrap();
-            let socket = socket2::Socket::new(
-                socket2::Domain::IPV4,
-                socket2::Type::STREAM,
-                Some(socket2::Protocol::TCP),
-            )
-            .unwrap();
-            socket.set_recv_buffer_size(4096).unwrap();
-            socket.connect(&addr.into()).unwrap();
-            let mut client = std::net::TcpStream::from(socket);
-            let mut got = Vec::new();
-            let mut buf = [0u8; 8192];
-            while got.len() < TOTAL {
-                // Slower than the writes: the server's socket stays full.
-                std::thread::sleep(Duration::from_micros(200));
-                match client.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            got
+            let addr = addr_rx.recv().unwrap();
+            testing::slow_reader(addr, TOTAL)
         });
-        let sent = expected.clone();
         let counts = glommio::LocalExecutorBuilder::default()
             .spawn(move || async move {
                 let listener = glommio::net::TcpListener::bind("127.0.0.1:0").unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let accepted = listener.accept().await.unwrap();
-                // A fixed small send buffer (no autotuning): it fills at once.
                 {
                     use std::os::fd::{AsRawFd, BorrowedFd};
                     // SAFETY: the descriptor belongs to `accepted`, alive
                     // for this whole block.
                     let fd = unsafe { BorrowedFd::borrow_raw(accepted.as_raw_fd()) };
-                    socket2::SockRef::from(&fd)
-                        .set_send_buffer_size(4096)
-                        .unwrap();
+                    testing::small_send_buffer(fd);
                 }
                 let (net_tx, net_rx) = async_channel::unbounded();
                 let mut io = ShardIo {
@@ -577,14 +554,8 @@ mod tests {
                 let conn = ConnId(1);
                 io.add_connection(conn, accepted);
                 let (mut direct, mut through_writer, mut went_to_writer) = (0, 0, false);
-                for drain in 0..200 {
-                    let data: Vec<SendBuf> = (0..5)
-                        .map(|k| {
-                            let start = (drain * 5 + k) * 1000;
-                            SendBuf::body_only(Bytes::copy_from_slice(&sent[start..start + 1000]))
-                        })
-                        .collect();
-                    io.write(conn, data);
+                for drain in 0..TOTAL / 5000 {
+                    io.write(conn, testing::drain_data(&sent, drain, 5, 1000));
                     went_to_writer |= io.conns[&conn].writer_busy.get();
                     direct += io.written.drain(..).map(|(_, n)| n).sum::<usize>();
                     // Let the writer run between drains, as the event loop does.

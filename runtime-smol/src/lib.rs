@@ -2,8 +2,10 @@
 //!
 //! Drives the sans-IO [`Server`] with real sockets and timers on one smol
 //! thread: it accepts connections, reads bytes into the core, writes what the
-//! core says (vectored, so shared media payloads are never copied), binds the
-//! UDP ports the core asks for, and hands media events in. It decides
+//! core says (vectored, so shared media payloads are never copied: from the
+//! drain itself while a connection's writer task has nothing queued, and
+//! datagrams in `sendmmsg` batches), binds the UDP ports the core asks for,
+//! and hands media events in. It decides
 //! nothing itself: the drain rule, per-connection batching and TLS live in
 //! `onvif-rtsp-runtime-common`, shared with the thread-per-core runtime.
 
@@ -494,10 +496,9 @@ impl SmolIo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
     use onvif_rtsp_core::media::{SourceId, SourceSpec};
-    use std::io::Read;
-    use std::net::{TcpListener, TcpStream};
+    use onvif_rtsp_runtime_common::testing;
+    use std::net::TcpListener;
 
     struct NoMedia;
 
@@ -508,40 +509,13 @@ mod tests {
 
     #[test]
     fn what_a_full_socket_did_not_take_follows_in_order_through_the_writer() {
+        const TOTAL: usize = 1_000_000;
+        let expected = testing::patterned_bytes(TOTAL);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let client = {
-            let socket = socket2::Socket::new(
-                socket2::Domain::IPV4,
-                socket2::Type::STREAM,
-                Some(socket2::Protocol::TCP),
-            )
-            .unwrap();
-            socket.set_recv_buffer_size(4096).unwrap();
-            socket.connect(&addr.into()).unwrap();
-            TcpStream::from(socket)
-        };
+        let reader = std::thread::spawn(move || testing::slow_reader(addr, TOTAL));
         let (accepted, _) = listener.accept().unwrap();
-        // A fixed small send buffer (no autotuning): the socket fills at once.
-        socket2::SockRef::from(&accepted)
-            .set_send_buffer_size(4096)
-            .unwrap();
-        // 200 drains of 5 buffers of 1000 bytes, each byte telling its place.
-        let expected: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-        let reader = std::thread::spawn(move || {
-            let mut client = client;
-            let mut got = Vec::new();
-            let mut buf = [0u8; 8192];
-            while got.len() < 1_000_000 {
-                // Slower than the writes: the server's socket stays full.
-                std::thread::sleep(std::time::Duration::from_micros(200));
-                match client.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            got
-        });
+        testing::small_send_buffer(accepted.as_fd());
         let ex = LocalExecutor::new();
         let (net_tx, net_rx) = async_channel::unbounded();
         let mut io = SmolIo {
@@ -556,26 +530,17 @@ mod tests {
             written: Vec::new(),
         };
         let conn = ConnId(1);
-        let stream = Arc::new(Async::new(accepted).unwrap());
-        io.add_connection(conn, stream);
-        let mut direct = 0;
-        let mut through_writer = 0;
-        let mut went_to_writer = false;
+        io.add_connection(conn, Arc::new(Async::new(accepted).unwrap()));
+        let (mut direct, mut through_writer, mut went_to_writer) = (0, 0, false);
         smol::block_on(ex.run(async {
-            for drain in 0..200 {
-                let data: Vec<SendBuf> = (0..5)
-                    .map(|k| {
-                        let start = (drain * 5 + k) * 1000;
-                        SendBuf::body_only(Bytes::copy_from_slice(&expected[start..start + 1000]))
-                    })
-                    .collect();
-                io.write(conn, data);
+            for drain in 0..TOTAL / 5000 {
+                io.write(conn, testing::drain_data(&expected, drain, 5, 1000));
                 went_to_writer |= io.conns[&conn].writer_busy.get();
                 direct += io.written.drain(..).map(|(_, n)| n).sum::<usize>();
                 // Let the writer run between drains, as the event loop does.
                 smol::future::yield_now().await;
             }
-            while direct + through_writer < expected.len() {
+            while direct + through_writer < TOTAL {
                 match net_rx.recv().await {
                     Ok(NetEvent::Written { bytes, .. }) => through_writer += bytes,
                     Ok(_) => {}
@@ -589,7 +554,7 @@ mod tests {
             direct > 0 && through_writer > 0,
             "{direct} {through_writer}"
         );
-        assert_eq!(direct + through_writer, expected.len());
+        assert_eq!(direct + through_writer, TOTAL);
         assert!(got == expected, "bytes out of order or lost");
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use async_channel::{Receiver, Sender};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
+use onvif_rtsp_runtime_common::write_now::io_slices;
 use smol::Async;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -153,15 +154,7 @@ pub(crate) async fn write_loop(
 /// Writes every head and body of `batch` with as few `writev` calls as the
 /// socket allows, copying nothing.
 async fn write_all_vectored(stream: &Async<TcpStream>, batch: &[SendBuf]) -> io::Result<()> {
-    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(batch.len() * 2);
-    for b in batch {
-        if !b.head().is_empty() {
-            slices.push(IoSlice::new(b.head()));
-        }
-        if !b.body().is_empty() {
-            slices.push(IoSlice::new(b.body()));
-        }
-    }
+    let mut slices = io_slices(batch);
     let mut remaining: &mut [IoSlice<'_>] = &mut slices;
     while !remaining.is_empty() {
         // Linux takes at most IOV_MAX (1024) slices per call.
