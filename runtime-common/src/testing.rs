@@ -6,7 +6,19 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use bytes::Bytes;
+use onvif_rtsp_core::media::{SourceId, SourceSpec};
 use onvif_rtsp_core::server::SendBuf;
+
+use crate::MediaControl;
+
+/// A media layer that opens nothing, for runtimes under test without media.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoMedia;
+
+impl MediaControl for NoMedia {
+    fn open(&self, _: SourceId, _: SourceSpec) {}
+    fn close(&self, _: SourceId) {}
+}
 
 /// `len` bytes, each telling its place (modulo 251, a prime), so that a
 /// reordering or a loss shows when compared.

@@ -503,15 +503,7 @@ impl ShardIo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use onvif_rtsp_core::media::{SourceId, SourceSpec};
-    use onvif_rtsp_runtime_common::testing;
-
-    struct NoMedia;
-
-    impl MediaControl for NoMedia {
-        fn open(&self, _: SourceId, _: SourceSpec) {}
-        fn close(&self, _: SourceId) {}
-    }
+    use onvif_rtsp_runtime_common::testing::{self, NoMedia};
 
     #[test]
     fn what_a_full_socket_did_not_take_follows_in_order_through_the_writer() {

@@ -5,8 +5,8 @@ use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use onvif_rtsp_core::config::RtspConfig;
-use onvif_rtsp_core::media::{SourceId, SourceSpec};
 use onvif_rtsp_runtime_common::media_channel;
+use onvif_rtsp_runtime_common::testing::NoMedia;
 
 use super::*;
 
@@ -51,13 +51,6 @@ fn listeners_share_one_port_but_never_a_taken_one() {
     let taken = std::net::TcpListener::bind(any).unwrap();
     let err = bind_rtsp_listeners(taken.local_addr().unwrap(), 2).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
-}
-
-struct NoMedia;
-
-impl MediaControl for NoMedia {
-    fn open(&self, _: SourceId, _: SourceSpec) {}
-    fn close(&self, _: SourceId) {}
 }
 
 fn parts(cfg: ServerConfig) -> ShardParts {

@@ -496,16 +496,8 @@ impl SmolIo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use onvif_rtsp_core::media::{SourceId, SourceSpec};
-    use onvif_rtsp_runtime_common::testing;
+    use onvif_rtsp_runtime_common::testing::{self, NoMedia};
     use std::net::TcpListener;
-
-    struct NoMedia;
-
-    impl MediaControl for NoMedia {
-        fn open(&self, _: SourceId, _: SourceSpec) {}
-        fn close(&self, _: SourceId) {}
-    }
 
     #[test]
     fn what_a_full_socket_did_not_take_follows_in_order_through_the_writer() {
