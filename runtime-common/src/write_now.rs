@@ -8,6 +8,7 @@
 //! socket; until it has written everything, later data queues behind it so
 //! the byte order holds.
 
+use std::cell::Cell;
 use std::io::{self, IoSlice};
 
 use onvif_rtsp_core::server::SendBuf;
@@ -55,6 +56,32 @@ pub fn write_now(
         }
     }
     Ok(written)
+}
+
+/// A drain's data for a connection with a writer task: written straight
+/// away with `write` while `writer_busy` is clear; what the socket does not
+/// take (or everything, while the writer is busy) goes to the writer with
+/// `to_writer`, which then counts as busy. Returns the bytes written now.
+pub fn write_or_hand_off(
+    writer_busy: &Cell<bool>,
+    data: Vec<SendBuf>,
+    write: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
+    to_writer: impl FnOnce(Vec<SendBuf>),
+) -> usize {
+    if writer_busy.get() {
+        to_writer(data);
+        return 0;
+    }
+    let (written, rest) = match write_now(write, &data) {
+        Ok(n) => (n, unwritten(data, n)),
+        // The writer meets the error too, and ends the connection.
+        Err(_) => (0, Some(data)),
+    };
+    if let Some(rest) = rest {
+        writer_busy.set(true);
+        to_writer(rest);
+    }
+    written
 }
 
 /// What is left of `data` once its first `written` bytes are out; `None`
@@ -156,5 +183,52 @@ mod tests {
             &data,
         );
         assert_eq!(partly.unwrap(), 3);
+    }
+
+    #[test]
+    fn the_writer_gets_what_the_socket_did_not_take_and_everything_while_busy() {
+        let total: usize = bufs().iter().map(SendBuf::len).sum();
+        let busy = Cell::new(false);
+        let mut handed = Vec::new();
+        // The socket takes all: nothing for the writer, which stays idle.
+        let n = write_or_hand_off(
+            &busy,
+            bufs(),
+            |s| Ok(s.iter().map(|s| s.len()).sum()),
+            |r| handed.push(r),
+        );
+        assert_eq!((n, handed.len(), busy.get()), (total, 0, false));
+        // It takes 5 bytes: the rest goes to the writer, now busy.
+        let mut room = 5;
+        let n = write_or_hand_off(
+            &busy,
+            bufs(),
+            |_| match std::mem::take(&mut room) {
+                0 => Err(io::ErrorKind::WouldBlock.into()),
+                n => Ok(n),
+            },
+            |r| handed.push(r),
+        );
+        assert_eq!((n, busy.get()), (5, true));
+        assert_eq!(concat(&handed[0]), &concat(&bufs())[5..]);
+        // While it is busy nothing is written, all is handed on in order.
+        let n = write_or_hand_off(
+            &busy,
+            bufs(),
+            |_| panic!("wrote past the writer"),
+            |r| handed.push(r),
+        );
+        assert_eq!(n, 0);
+        assert_eq!(concat(&handed[1]), concat(&bufs()));
+        // A broken socket: all to the writer, which meets the error.
+        let idle = Cell::new(false);
+        let n = write_or_hand_off(
+            &idle,
+            bufs(),
+            |_| Err(io::ErrorKind::BrokenPipe.into()),
+            |r| handed.push(r),
+        );
+        assert_eq!((n, idle.get()), (0, true));
+        assert_eq!(concat(&handed[2]), concat(&bufs()));
     }
 }

@@ -128,18 +128,14 @@ pub(crate) async fn read_loop(conn: ConnId, stream: Stream, tx: Sender<NetEvent>
     let _ = tx.send(NetEvent::Closed { conn }).await;
 }
 
-/// Writes as much of `data` as the socket takes now, without waiting (see
-/// [`write_now`](onvif_rtsp_runtime_common::write_now)); a socket in use
-/// (never, between polls) counts as full.
-pub(crate) fn write_now(stream: &Stream, data: &[SendBuf]) -> io::Result<usize> {
+/// One vectored send that never waits (for the direct writes of the
+/// drain); a socket in use (never, between polls) counts as full.
+pub(crate) fn send_now(stream: &Stream, slices: &[IoSlice<'_>]) -> io::Result<usize> {
     let Ok(stream) = stream.try_borrow() else {
-        return Ok(0);
+        return Err(io::ErrorKind::WouldBlock.into());
     };
     with_sock(&*stream, |s| {
-        onvif_rtsp_runtime_common::write_now::write_now(
-            |slices| s.send_vectored_with_flags(slices, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL),
-            data,
-        )
+        s.send_vectored_with_flags(slices, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
     })
 }
 

@@ -27,7 +27,7 @@ use onvif_rtsp_runtime_common::{
 };
 
 use onvif_rtsp_runtime_common::udp_batch::Datagram;
-use onvif_rtsp_runtime_common::write_now::unwritten;
+use onvif_rtsp_runtime_common::write_now::write_or_hand_off;
 
 use crate::ShardParts;
 use crate::net::{self, NetEvent, WriterCommand};
@@ -358,22 +358,16 @@ impl Sockets for ShardIo {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        if c.writer_busy.get() {
-            let _ = c.writer.try_send(WriterCommand::Data(data));
-            return;
-        }
-        let rest = match net::write_now(&c.stream, &data) {
-            Ok(0) => Some(data),
-            Ok(n) => {
-                self.written.push((conn, n));
-                unwritten(data, n)
-            }
-            // The writer meets the error too, and ends the connection.
-            Err(_) => Some(data),
-        };
-        if let Some(rest) = rest {
-            c.writer_busy.set(true);
-            let _ = c.writer.try_send(WriterCommand::Data(rest));
+        let written = write_or_hand_off(
+            &c.writer_busy,
+            data,
+            |slices| net::send_now(&c.stream, slices),
+            |rest| {
+                let _ = c.writer.try_send(WriterCommand::Data(rest));
+            },
+        );
+        if written > 0 {
+            self.written.push((conn, written));
         }
     }
 

@@ -26,7 +26,7 @@ use onvif_rtsp_core::server::{
     ConnId, DISCOVERY_PORT, Event, Input, Listener, Output, SendBuf, Server,
 };
 use onvif_rtsp_runtime_common::udp_batch::{self, Datagram};
-use onvif_rtsp_runtime_common::write_now::{unwritten, write_now};
+use onvif_rtsp_runtime_common::write_now::write_or_hand_off;
 use onvif_rtsp_runtime_common::{Conns, Sockets, media_input, notify, persist};
 use smol::{Async, LocalExecutor, Task, Timer};
 
@@ -347,23 +347,17 @@ impl Sockets for SmolIo<'_> {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        if c.writer_busy.get() {
-            let _ = c.writer.try_send(WriterCommand::Data(data));
-            return;
-        }
-        let socket: &std::net::TcpStream = c.stream.get_ref();
-        let rest = match write_now(|slices| (&*socket).write_vectored(slices), &data) {
-            Ok(0) => Some(data),
-            Ok(n) => {
-                self.written.push((conn, n));
-                unwritten(data, n)
-            }
-            // The writer meets the error too, and ends the connection.
-            Err(_) => Some(data),
-        };
-        if let Some(rest) = rest {
-            c.writer_busy.set(true);
-            let _ = c.writer.try_send(WriterCommand::Data(rest));
+        let mut socket: &std::net::TcpStream = c.stream.get_ref();
+        let written = write_or_hand_off(
+            &c.writer_busy,
+            data,
+            |slices| socket.write_vectored(slices),
+            |rest| {
+                let _ = c.writer.try_send(WriterCommand::Data(rest));
+            },
+        );
+        if written > 0 {
+            self.written.push((conn, written));
         }
     }
 
