@@ -256,9 +256,12 @@ fn drain(server: &mut Server, conns: &mut Conns, io: &mut ShardIo) -> Instant {
             return deadline;
         }
         let now = Instant::now();
-        for (conn, bytes) in std::mem::take(&mut io.written) {
+        // Taken and put back, so that its buffer serves every drain.
+        let mut written = std::mem::take(&mut io.written);
+        for (conn, bytes) in written.drain(..) {
             server.handle_input(now, Input::Written { conn, bytes });
         }
+        io.written = written;
     }
 }
 

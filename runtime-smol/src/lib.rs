@@ -306,10 +306,13 @@ impl Driver<'_> {
                 return;
             }
             let now = Instant::now();
-            for (conn, bytes) in std::mem::take(&mut self.io.written) {
+            // Taken and put back, so that its buffer serves every drain.
+            let mut written = std::mem::take(&mut self.io.written);
+            for (conn, bytes) in written.drain(..) {
                 self.server
                     .handle_input(now, Input::Written { conn, bytes });
             }
+            self.io.written = written;
         }
     }
 }
