@@ -13,8 +13,8 @@
 //!   shard, by the single-threaded one).
 //! * [`udp_batch`]: the datagrams of one socket and drain in one
 //!   `sendmmsg`, segmented by the kernel where it can.
-//! * [`write_now`]: a connection's data written straight from the drain
-//!   while its writer has nothing queued.
+//! * [`write_now`], [`writer`]: a connection's data written straight from
+//!   the drain while its writer task has nothing queued, and that task.
 //! * [`persist`], [`discovery`], [`notify`], [`tls`]: `onvifrun.cfg`
 //!   written atomically, the WS-Discovery socket, Notify POSTs, and TLS
 //!   settings from PEM files.
@@ -35,6 +35,7 @@ pub mod testing;
 pub mod tls;
 pub mod udp_batch;
 pub mod write_now;
+pub mod writer;
 
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -22,6 +22,7 @@ use glommio::net::{TcpListener, TcpStream, UdpSocket};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
 use onvif_rtsp_runtime_common::udp_batch::{self, Datagram, SendReport};
 use onvif_rtsp_runtime_common::write_now::io_slices;
+use onvif_rtsp_runtime_common::writer::{WriterCommand, WriterEnd, run_writer};
 
 /// What socket tasks tell the shard's driver.
 pub(crate) enum NetEvent {
@@ -43,20 +44,9 @@ pub(crate) enum NetEvent {
     },
 }
 
-/// What the driver tells a connection's writer.
-pub(crate) enum WriterCommand {
-    /// Everything one drain of the core queued for the connection, in order.
-    Data(Vec<SendBuf>),
-    /// Write what is queued before this, then close.
-    Close,
-}
-
 /// A connection's socket, shared by its reader and writer tasks (on one
 /// thread; each borrows it only within a poll).
 pub(crate) type Stream = Rc<RefCell<TcpStream>>;
-
-/// Most buffers gathered into one `sendmsg`.
-const MAX_BATCH: usize = 256;
 
 /// Linux takes at most IOV_MAX (1024) iovecs per call.
 const IOV_MAX: usize = 1024;
@@ -139,8 +129,8 @@ pub(crate) fn send_now(stream: &Stream, slices: &[IoSlice<'_>]) -> io::Result<us
     })
 }
 
-/// Writes what the drain could not write at once; `busy` is clear again
-/// once everything handed to it is written.
+/// The connection's writer task ([`run_writer`]): writes what the drain
+/// could not write at once.
 pub(crate) async fn write_loop(
     conn: ConnId,
     stream: Stream,
@@ -148,37 +138,16 @@ pub(crate) async fn write_loop(
     busy: Rc<Cell<bool>>,
     tx: Sender<NetEvent>,
 ) {
-    let mut batch: Vec<SendBuf> = Vec::with_capacity(MAX_BATCH);
-    let mut close = false;
-    while !close {
-        let Ok(first) = rx.recv().await else {
-            return;
-        };
-        match first {
-            WriterCommand::Data(d) if batch.is_empty() => batch = d,
-            WriterCommand::Data(d) => batch.extend(d),
-            WriterCommand::Close => close = true,
-        }
-        while !close && batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(WriterCommand::Data(d)) => batch.extend(d),
-                Ok(WriterCommand::Close) => close = true,
-                Err(_) => break,
-            }
-        }
-        let bytes: usize = batch.iter().map(SendBuf::len).sum();
-        if write_all_vectored(&stream, &batch).await.is_err() {
-            break;
-        }
-        batch.clear();
-        if rx.is_empty() && !close {
-            busy.set(false);
-        }
-        if bytes > 0 && tx.send(NetEvent::Written { conn, bytes }).await.is_err() {
-            return;
-        }
+    let end = run_writer(
+        &rx,
+        &busy,
+        async |batch: &[SendBuf]| write_all_vectored(&stream, batch).await,
+        async |bytes| tx.send(NetEvent::Written { conn, bytes }).await.is_ok(),
+    )
+    .await;
+    if end == WriterEnd::ShutDown {
+        let _ = with_sock(&*stream.borrow(), |s| s.shutdown(Shutdown::Both));
     }
-    let _ = with_sock(&*stream.borrow(), |s| s.shutdown(Shutdown::Both));
 }
 
 /// Writes every head and body of `batch` with as few `sendmsg` calls as the

@@ -30,7 +30,8 @@ use onvif_rtsp_runtime_common::udp_batch::Datagram;
 use onvif_rtsp_runtime_common::write_now::write_or_hand_off;
 
 use crate::ShardParts;
-use crate::net::{self, NetEvent, WriterCommand};
+use crate::net::{self, NetEvent};
+use onvif_rtsp_runtime_common::writer::WriterCommand;
 
 /// What a shard listens on and writes.
 pub(crate) struct ShardSetup {

@@ -30,7 +30,8 @@ use onvif_rtsp_runtime_common::write_now::write_or_hand_off;
 use onvif_rtsp_runtime_common::{Conns, Sockets, media_input, notify, persist};
 use smol::{Async, LocalExecutor, Task, Timer};
 
-use net::{NetEvent, WriterCommand};
+use net::NetEvent;
+use onvif_rtsp_runtime_common::writer::WriterCommand;
 pub use onvif_rtsp_runtime_common::{
     ListenerSpec, MediaControl, MediaInbox, MediaReceiver, RunExit, bind_discovery,
     load_server_config, media_channel,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use async_channel::{Receiver, Sender};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
 use onvif_rtsp_runtime_common::write_now::io_slices;
+use onvif_rtsp_runtime_common::writer::{WriterCommand, WriterEnd, run_writer};
 use smol::Async;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -31,17 +32,6 @@ pub(crate) enum NetEvent {
         data: Vec<u8>,
     },
 }
-
-/// What the driver tells a connection's writer.
-pub(crate) enum WriterCommand {
-    /// Everything one drain of the core queued for the connection, in order.
-    Data(Vec<SendBuf>),
-    /// Write what is queued before this, then close.
-    Close,
-}
-
-/// Most buffers gathered into one `writev`.
-const MAX_BATCH: usize = 256;
 
 /// A connection a listener accepted, with the kind of listener.
 pub(crate) type Accepted = io::Result<(
@@ -107,9 +97,8 @@ pub(crate) async fn read_loop(conn: ConnId, stream: Arc<Async<TcpStream>>, tx: S
     let _ = tx.send(NetEvent::Closed { conn }).await;
 }
 
-/// Writes what the drain could not write at once (see
-/// [`write_now`](onvif_rtsp_runtime_common::write_now)); `busy` is clear
-/// again once everything handed to it is written.
+/// The connection's writer task ([`run_writer`]): writes what the drain
+/// could not write at once.
 pub(crate) async fn write_loop(
     conn: ConnId,
     stream: Arc<Async<TcpStream>>,
@@ -117,38 +106,17 @@ pub(crate) async fn write_loop(
     busy: Rc<Cell<bool>>,
     tx: Sender<NetEvent>,
 ) {
-    let mut batch: Vec<SendBuf> = Vec::with_capacity(MAX_BATCH);
-    let mut close = false;
-    while !close {
-        let Ok(first) = rx.recv().await else {
-            return;
-        };
-        match first {
-            WriterCommand::Data(d) if batch.is_empty() => batch = d,
-            WriterCommand::Data(d) => batch.extend(d),
-            WriterCommand::Close => close = true,
-        }
-        while !close && batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(WriterCommand::Data(d)) => batch.extend(d),
-                Ok(WriterCommand::Close) => close = true,
-                Err(_) => break,
-            }
-        }
-        let bytes: usize = batch.iter().map(SendBuf::len).sum();
-        if write_all_vectored(&stream, &batch).await.is_err() {
-            break;
-        }
-        batch.clear();
-        if rx.is_empty() && !close {
-            busy.set(false);
-        }
-        if bytes > 0 && tx.send(NetEvent::Written { conn, bytes }).await.is_err() {
-            return;
-        }
+    let end = run_writer(
+        &rx,
+        &busy,
+        async |batch: &[SendBuf]| write_all_vectored(&stream, batch).await,
+        async |bytes| tx.send(NetEvent::Written { conn, bytes }).await.is_ok(),
+    )
+    .await;
+    if end == WriterEnd::ShutDown {
+        let _ = (&*stream).flush().await;
+        let _ = stream.get_ref().shutdown(std::net::Shutdown::Both);
     }
-    let _ = (&*stream).flush().await;
-    let _ = stream.get_ref().shutdown(std::net::Shutdown::Both);
 }
 
 /// Writes every head and body of `batch` with as few `writev` calls as the
