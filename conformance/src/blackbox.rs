@@ -372,6 +372,25 @@ impl ServerProcess {
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {
+        // A failing test shows what the server said, and whether it was
+        // still running: the client's error alone rarely tells why.
+        if std::thread::panicking() {
+            let running = matches!(self.child.try_wait(), Ok(None));
+            let log = self.stderr();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!(
+                "--- server {} at the failure; its last {} log lines:",
+                if running {
+                    "still running"
+                } else {
+                    "had exited"
+                },
+                tail.len()
+            );
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
