@@ -28,6 +28,8 @@ pub mod broker;
 pub mod discovery;
 pub mod drain;
 pub mod inbox;
+pub mod net_event;
+pub use net_event::NetEvent;
 pub mod notify;
 pub mod persist;
 #[cfg(feature = "testing")]

@@ -88,6 +88,15 @@ pub fn post_blocking(url: &str, content_type: &str, body: &str) -> io::Result<u1
     parse_status(&head[..n])
 }
 
+/// Posts a Notify, best effort, and logs a refusal or a failure.
+pub fn post_and_log(url: &str, content_type: &str, body: &str) {
+    match post_blocking(url, content_type, body) {
+        Ok(status) if (200..300).contains(&status) => {}
+        Ok(status) => tracing::debug!(%url, status, "event consumer refused a Notify"),
+        Err(e) => tracing::debug!(%url, error = %e, "cannot deliver a Notify"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,16 @@ pub fn write_atomically(path: &Path, data: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Saves the ONVIF state in `path` (when the device has a state file),
+/// logging a failure: the change stays in memory and the next one retries.
+pub fn save_onvif_state(path: Option<&Path>, text: &str) {
+    if let Some(path) = path {
+        if let Err(e) = write_atomically(path, text.as_bytes()) {
+            tracing::error!(file = %path.display(), error = %e, "cannot save the ONVIF state");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,29 +20,10 @@ use async_channel::{Receiver, Sender};
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use glommio::net::{TcpListener, TcpStream, UdpSocket};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
+use onvif_rtsp_runtime_common::NetEvent;
 use onvif_rtsp_runtime_common::udp_batch::{self, Datagram, SendReport};
 use onvif_rtsp_runtime_common::write_now::io_slices;
 use onvif_rtsp_runtime_common::writer::{WriterCommand, WriterEnd, run_writer};
-
-/// What socket tasks tell the shard's driver.
-pub(crate) enum NetEvent {
-    Data {
-        conn: ConnId,
-        data: Vec<u8>,
-    },
-    Written {
-        conn: ConnId,
-        bytes: usize,
-    },
-    Closed {
-        conn: ConnId,
-    },
-    Datagram {
-        local_port: u16,
-        src: SocketAddr,
-        data: Vec<u8>,
-    },
-}
 
 /// A connection's socket, shared by its reader and writer tasks (on one
 /// thread; each borrows it only within a poll).

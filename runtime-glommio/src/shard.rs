@@ -30,7 +30,8 @@ use onvif_rtsp_runtime_common::udp_batch::Datagram;
 use onvif_rtsp_runtime_common::write_now::write_or_hand_off;
 
 use crate::ShardParts;
-use crate::net::{self, NetEvent};
+use crate::net;
+use onvif_rtsp_runtime_common::NetEvent;
 use onvif_rtsp_runtime_common::writer::WriterCommand;
 
 /// What a shard listens on and writes.
@@ -402,12 +403,7 @@ impl Sockets for ShardIo {
                 return Some(Input::UdpOpened { port, result });
             }
             Event::PersistOnvifState { text } => {
-                if let Some(path) = &self.onvif_state_file {
-                    if let Err(e) = persist::write_atomically(path, text.as_bytes()) {
-                        // The change stays in memory; the next one retries.
-                        tracing::error!(file = %path.display(), error = %e, "cannot save the ONVIF state");
-                    }
-                }
+                persist::save_onvif_state(self.onvif_state_file.as_deref(), &text)
             }
             Event::HttpPost {
                 url,
@@ -417,15 +413,7 @@ impl Sockets for ShardIo {
                 // Rare and best effort: a helper thread, never this loop.
                 let spawned = std::thread::Builder::new()
                     .name("notify".into())
-                    .spawn(
-                        move || match notify::post_blocking(&url, &content_type, &body) {
-                            Ok(status) if (200..300).contains(&status) => {}
-                            Ok(status) => {
-                                tracing::debug!(%url, status, "event consumer refused a Notify")
-                            }
-                            Err(e) => tracing::debug!(%url, error = %e, "cannot deliver a Notify"),
-                        },
-                    );
+                    .spawn(move || notify::post_and_log(&url, &content_type, &body));
                 if let Err(e) = spawned {
                     tracing::debug!(error = %e, "cannot start a Notify thread");
                 }

@@ -30,7 +30,7 @@ use onvif_rtsp_runtime_common::write_now::write_or_hand_off;
 use onvif_rtsp_runtime_common::{Conns, Sockets, media_input, notify, persist};
 use smol::{Async, LocalExecutor, Task, Timer};
 
-use net::NetEvent;
+use onvif_rtsp_runtime_common::NetEvent;
 use onvif_rtsp_runtime_common::writer::WriterCommand;
 pub use onvif_rtsp_runtime_common::{
     ListenerSpec, MediaControl, MediaInbox, MediaReceiver, RunExit, bind_discovery,
@@ -392,28 +392,15 @@ impl Sockets for SmolIo<'_> {
                 return Some(Input::UdpOpened { port, result });
             }
             Event::PersistOnvifState { text } => {
-                if let Some(path) = &self.onvif_state_file {
-                    if let Err(e) = persist::write_atomically(path, text.as_bytes()) {
-                        // The change stays in memory; the next one retries.
-                        tracing::error!(file = %path.display(), error = %e, "cannot save the ONVIF state");
-                    }
-                }
+                persist::save_onvif_state(self.onvif_state_file.as_deref(), &text)
             }
             Event::HttpPost {
                 url,
                 content_type,
                 body,
             } => {
-                self.ex
-                    .spawn(async move {
-                        let target = url.clone();
-                        let result = smol::unblock(move || {
-                            notify::post_blocking(&url, &content_type, &body)
-                        })
-                        .await;
-                        log_notify(&target, result);
-                    })
-                    .detach();
+                // Rare and best effort: on smol's blocking pool, never this loop.
+                smol::unblock(move || notify::post_and_log(&url, &content_type, &body)).detach();
             }
             Event::Reboot => {
                 tracing::info!("reboot requested by an ONVIF client");
@@ -427,15 +414,6 @@ impl Sockets for SmolIo<'_> {
             other => tracing::debug!(?other, "event not handled by this runtime"),
         }
         None
-    }
-}
-
-/// Logs how a Notify push went.
-fn log_notify(url: &str, result: io::Result<u16>) {
-    match result {
-        Ok(status) if (200..300).contains(&status) => {}
-        Ok(status) => tracing::debug!(%url, status, "event consumer refused a Notify"),
-        Err(e) => tracing::debug!(%url, error = %e, "cannot deliver a Notify"),
     }
 }
 

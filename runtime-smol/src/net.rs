@@ -8,30 +8,11 @@ use std::sync::Arc;
 
 use async_channel::{Receiver, Sender};
 use onvif_rtsp_core::server::{ConnId, Listener, SendBuf};
+use onvif_rtsp_runtime_common::NetEvent;
 use onvif_rtsp_runtime_common::write_now::io_slices;
 use onvif_rtsp_runtime_common::writer::{WriterCommand, WriterEnd, run_writer};
 use smol::Async;
 use smol::io::{AsyncReadExt, AsyncWriteExt};
-
-/// What socket tasks tell the driver.
-pub(crate) enum NetEvent {
-    Data {
-        conn: ConnId,
-        data: Vec<u8>,
-    },
-    Written {
-        conn: ConnId,
-        bytes: usize,
-    },
-    Closed {
-        conn: ConnId,
-    },
-    Datagram {
-        local_port: u16,
-        src: SocketAddr,
-        data: Vec<u8>,
-    },
-}
 
 /// A connection a listener accepted, with the kind of listener.
 pub(crate) type Accepted = io::Result<(
