@@ -573,3 +573,98 @@ fn the_device_identity_is_stable_across_restarts_without_changes() {
     assert!(ok, "{second}");
     assert_eq!(first, second, "the WS-Discovery endpoint reference changed");
 }
+
+#[test]
+fn a_subscriber_gets_simulated_events_as_notify_posts() {
+    use std::io::{Read, Write};
+    let builder = ServerBuilder::new("notify");
+    std::fs::write(
+        builder.dir().join("onvif.cfg"),
+        "<?xml version=\"1.0\"?><config><need_auth>0</need_auth>\
+         <event><renew_interval>60</renew_interval><simulate_enable>1</simulate_enable></event></config>",
+    )
+    .unwrap();
+    let server = builder.start();
+    let addr = server.onvif_addr.expect("ONVIF port");
+    // The event consumer: a plain HTTP endpoint on loopback.
+    let consumer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let consumer_addr = consumer.local_addr().unwrap();
+    let (status, body) = post(
+        addr,
+        "/onvif/event_service",
+        &envelope(&format!(
+            "<wsnt:Subscribe xmlns:wsnt=\"http://docs.oasis-open.org/wsn/b-2\" \
+             xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">\
+             <wsnt:ConsumerReference><wsa:Address>http://{consumer_addr}/notify</wsa:Address></wsnt:ConsumerReference>\
+             <wsnt:InitialTerminationTime>PT60S</wsnt:InitialTerminationTime></wsnt:Subscribe>"
+        )),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("SubscribeResponse"), "{body}");
+    // The server pushes the initial states at once, then what happens: a
+    // simulated motion change (every 10 s) at least.
+    consumer.set_nonblocking(true).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut notifies = Vec::new();
+    while std::time::Instant::now() < deadline
+        && !notifies.iter().any(|n: &String| motion_changed(n))
+    {
+        let Ok((mut s, _)) = consumer.accept() else {
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        };
+        s.set_nonblocking(false).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 8192];
+        // Head, then as much body as Content-Length says.
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse::<usize>().ok())?
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+        }
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        notifies.push(String::from_utf8_lossy(&request).into_owned());
+    }
+    assert!(!notifies.is_empty(), "no Notify within 30 s");
+    for n in &notifies {
+        assert!(n.starts_with("POST /notify HTTP/1.1\r\n"), "{n}");
+        assert!(
+            n.contains("Notify") && n.contains("NotificationMessage"),
+            "{n}"
+        );
+    }
+    assert!(
+        notifies[0].contains("PropertyOperation=\"Initialized\""),
+        "{}",
+        notifies[0]
+    );
+    assert!(
+        notifies.iter().any(|n| motion_changed(n)),
+        "no motion change among {} Notify posts: {notifies:?}",
+        notifies.len()
+    );
+}
+
+/// Whether a Notify carries a change of a motion topic.
+fn motion_changed(notify: &str) -> bool {
+    notify.split("<wsnt:NotificationMessage>").any(|m| {
+        m.contains("PropertyOperation=\"Changed\"")
+            && (m.contains("VideoSource/MotionAlarm") || m.contains("CellMotionDetector/Motion"))
+    })
+}
