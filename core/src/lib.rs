@@ -22,6 +22,7 @@
 pub mod client;
 pub mod config;
 pub mod http;
+pub mod id_map;
 pub mod media;
 pub mod onvif;
 pub mod onvif_device;

@@ -8,7 +8,7 @@
 //! one socket leaves in one `sendmmsg` ([`udp_batch`](crate::udp_batch)). TLS connections are encrypted and
 //! decrypted here, sans-IO: the runtime only ever moves ciphertext.
 
-use std::collections::HashMap;
+use onvif_rtsp_core::id_map::IdMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,9 +20,10 @@ use crate::udp_batch::Datagram;
 
 /// The socket side of a runtime, as the drain needs it.
 pub trait Sockets {
-    /// Hands `data` (everything one drain queued for `conn`, in order) to
-    /// the connection's writer. Unknown connections are ignored.
-    fn write(&mut self, conn: ConnId, data: Vec<SendBuf>);
+    /// Writes or hands to the connection's writer everything one drain
+    /// queued for `conn`, in order, and leaves `data` empty (its capacity
+    /// may be kept for the next drain). Unknown connections are ignored.
+    fn write(&mut self, conn: ConnId, data: &mut Vec<SendBuf>);
     /// Closes `conn` once what was handed to its writer is written.
     fn close(&mut self, conn: ConnId);
     /// Sends datagrams that all leave from `local_port`, in order, now; a
@@ -37,8 +38,12 @@ pub trait Sockets {
 /// of HTTPS connections, and the data gathered during the current drain.
 #[derive(Default)]
 pub struct Conns {
-    tls: HashMap<ConnId, TlsSession>,
-    pending: HashMap<ConnId, Vec<SendBuf>>,
+    tls: IdMap<ConnId, TlsSession>,
+    /// Each connection's data of the current drain. The vectors stay (until
+    /// the connection closes), so a steady state allocates nothing here.
+    pending: IdMap<ConnId, Vec<SendBuf>>,
+    /// The connections with data in `pending`, in the order they got it.
+    pending_conns: Vec<ConnId>,
     /// The datagrams of the current drain (the vector is kept, so a steady
     /// state allocates nothing here).
     datagrams: Vec<Datagram>,
@@ -77,7 +82,7 @@ impl Conns {
         let received = session.receive(data, &mut plaintext);
         let handshake = session.outgoing();
         if !handshake.is_empty() {
-            sockets.write(conn, vec![SendBuf::body_only(handshake.into())]);
+            sockets.write(conn, &mut vec![SendBuf::body_only(handshake.into())]);
         }
         if let Err(e) = received {
             tracing::debug!(error = %e, "TLS failed; closing");
@@ -107,9 +112,7 @@ impl Conns {
         loop {
             match server.poll_output() {
                 Output::Timeout(at) => {
-                    for (conn, data) in self.pending.drain() {
-                        sockets.write(conn, data);
-                    }
+                    self.flush_connections(sockets);
                     self.flush_datagrams(sockets);
                     return at;
                 }
@@ -126,7 +129,7 @@ impl Conns {
                             }
                         },
                     };
-                    self.pending.entry(conn).or_default().push(data);
+                    self.queue(conn, data);
                 }
                 Output::SendTo {
                     local_port,
@@ -137,10 +140,7 @@ impl Conns {
                     if let Some(session) = self.tls.get_mut(&conn) {
                         session.close();
                         let alert = session.outgoing();
-                        self.pending
-                            .entry(conn)
-                            .or_default()
-                            .push(SendBuf::body_only(alert.into()));
+                        self.queue(conn, SendBuf::body_only(alert.into()));
                     }
                     self.flush(conn, sockets);
                     sockets.close(conn);
@@ -176,10 +176,37 @@ impl Conns {
         self.datagrams.clear();
     }
 
-    /// Hands a connection's gathered data to its writer now (before a close).
+    /// Writes each connection's gathered data, one `write` per connection
+    /// in the order they first got data.
+    fn flush_connections(&mut self, sockets: &mut impl Sockets) {
+        let conns = std::mem::take(&mut self.pending_conns);
+        for &conn in &conns {
+            self.flush(conn, sockets);
+        }
+        // Kept, so a steady state allocates nothing.
+        self.pending_conns = conns;
+        self.pending_conns.clear();
+    }
+
+    /// Gathers `data` for `conn` until the end of the drain.
+    fn queue(&mut self, conn: ConnId, data: SendBuf) {
+        let pending = self.pending.entry(conn).or_default();
+        if pending.is_empty() {
+            self.pending_conns.push(conn);
+        }
+        pending.push(data);
+    }
+
+    /// Writes a connection's gathered data now (at the end of the drain, or
+    /// before a close).
     fn flush(&mut self, conn: ConnId, sockets: &mut impl Sockets) {
-        if let Some(data) = self.pending.remove(&conn) {
-            sockets.write(conn, data);
+        if let Some(data) = self.pending.get_mut(&conn) {
+            if !data.is_empty() {
+                sockets.write(conn, data);
+                // A runtime that does not empty it: its data goes, rather
+                // than being sent twice.
+                data.clear();
+            }
         }
     }
 }
@@ -216,10 +243,16 @@ mod tests {
     #[derive(Default)]
     struct Recorder {
         batches: Vec<Batch>,
+        /// Each `write`: the connection and its bytes.
+        writes: Vec<(ConnId, Vec<u8>)>,
     }
 
     impl Sockets for Recorder {
-        fn write(&mut self, _: ConnId, _: Vec<SendBuf>) {}
+        fn write(&mut self, conn: ConnId, data: &mut Vec<SendBuf>) {
+            self.writes
+                .push((conn, data.iter().flat_map(SendBuf::to_vec).collect()));
+            data.clear();
+        }
         fn close(&mut self, _: ConnId) {}
         fn send_datagrams(&mut self, local_port: u16, datagrams: &[Datagram]) {
             let batch = datagrams
@@ -234,6 +267,37 @@ mod tests {
         fn event(&mut self, _: Event) -> Option<Input<'static>> {
             None
         }
+    }
+
+    #[test]
+    fn a_drain_writes_each_connection_once_in_order_and_keeps_its_vectors() {
+        let (one, two) = (ConnId(1), ConnId(2));
+        let buf = |b: &'static [u8]| SendBuf::body_only(Bytes::from_static(b));
+        let mut conns = Conns::new();
+        let mut sockets = Recorder::default();
+        conns.queue(one, buf(b"a"));
+        conns.queue(two, buf(b"b"));
+        conns.queue(one, buf(b"c"));
+        conns.flush_connections(&mut sockets);
+        assert_eq!(
+            sockets.writes,
+            vec![(one, b"ac".to_vec()), (two, b"b".to_vec())]
+        );
+        // The next drain: only the connection with data is written, and
+        // both vectors are still there, empty, for later drains.
+        conns.queue(two, buf(b"d"));
+        conns.flush_connections(&mut sockets);
+        assert_eq!(sockets.writes[2..], [(two, b"d".to_vec())]);
+        assert!(
+            conns
+                .pending
+                .values()
+                .all(|v| v.is_empty() && v.capacity() > 0)
+        );
+        assert!(conns.pending_conns.is_empty());
+        // A closed connection's vector goes.
+        conns.on_closed(one);
+        assert_eq!(conns.pending.len(), 1);
     }
 
     #[test]

@@ -16,6 +16,11 @@ use onvif_rtsp_core::server::SendBuf;
 /// Linux takes at most IOV_MAX (1024) slices per call.
 const IOV_MAX: usize = 1024;
 
+/// Slices one direct write gathers on the stack: a 40 ms step of a
+/// 1080p stream (a frame of some 15 packets plus two audio packets, a head
+/// and a body each) fits in one call; a keyframe takes a few.
+const STACK_SLICES: usize = 256;
+
 /// The heads and bodies of `data` as slices for one vectored write, empty
 /// ones left out; nothing is copied.
 pub fn io_slices(data: &[SendBuf]) -> Vec<IoSlice<'_>> {
@@ -31,24 +36,43 @@ pub fn io_slices(data: &[SendBuf]) -> Vec<IoSlice<'_>> {
     slices
 }
 
+/// Fills `slices` with the heads and bodies of `data` after its first
+/// `skip` bytes, empty ones left out; returns how many it filled (all of
+/// `slices` when more data is left).
+fn fill_slices<'a>(data: &'a [SendBuf], mut skip: usize, slices: &mut [IoSlice<'a>]) -> usize {
+    let mut filled = 0;
+    let parts = data.iter().flat_map(|b| [b.head(), b.body().as_ref()]);
+    for part in parts {
+        if filled == slices.len() {
+            break;
+        }
+        if skip >= part.len() {
+            skip -= part.len();
+            continue;
+        }
+        slices[filled] = IoSlice::new(&part[skip..]);
+        skip = 0;
+        filled += 1;
+    }
+    filled
+}
+
 /// Writes as much of `data` as `write` (a non-blocking vectored write)
 /// takes now; returns the bytes written, or the error of the first call
-/// (a later error is left for the writer to meet).
+/// (a later error is left for the writer to meet). The slices live on the
+/// stack: nothing is allocated.
 pub fn write_now(
     mut write: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
     data: &[SendBuf],
 ) -> io::Result<usize> {
-    let mut slices = io_slices(data);
-    let mut remaining: &mut [IoSlice<'_>] = &mut slices;
+    let total: usize = data.iter().map(SendBuf::len).sum();
+    let mut slices = [IoSlice::new(&[]); STACK_SLICES];
     let mut written = 0;
-    while !remaining.is_empty() {
-        let take = remaining.len().min(IOV_MAX);
-        match write(&remaining[..take]) {
+    while written < total {
+        let filled = fill_slices(data, written, &mut slices[..STACK_SLICES.min(IOV_MAX)]);
+        match write(&slices[..filled]) {
             Ok(0) => break,
-            Ok(n) => {
-                written += n;
-                IoSlice::advance_slices(&mut remaining, n);
-            }
+            Ok(n) => written += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if written == 0 => return Err(e),
@@ -62,50 +86,50 @@ pub fn write_now(
 /// away with `write` while `writer_busy` is clear; what the socket does not
 /// take (or everything, while the writer is busy) goes to the writer with
 /// `to_writer`, which then counts as busy. Returns the bytes written now.
+/// `data` is left empty; when all of it was written its vector keeps its
+/// capacity for the next drain, so the steady state allocates nothing.
 pub fn write_or_hand_off(
     writer_busy: &Cell<bool>,
-    data: Vec<SendBuf>,
+    data: &mut Vec<SendBuf>,
     write: impl FnMut(&[IoSlice<'_>]) -> io::Result<usize>,
     to_writer: impl FnOnce(Vec<SendBuf>),
 ) -> usize {
     if writer_busy.get() {
-        to_writer(data);
+        to_writer(std::mem::take(data));
         return 0;
     }
-    let (written, rest) = match write_now(write, &data) {
-        Ok(n) => (n, unwritten(data, n)),
-        // The writer meets the error too, and ends the connection.
-        Err(_) => (0, Some(data)),
-    };
-    if let Some(rest) = rest {
+    // On an error the writer meets it too, and ends the connection.
+    let written = write_now(write, data).unwrap_or_default();
+    drop_written(data, written);
+    if !data.is_empty() {
         writer_busy.set(true);
-        to_writer(rest);
+        to_writer(std::mem::take(data));
     }
     written
 }
 
-/// What is left of `data` once its first `written` bytes are out; `None`
-/// when nothing is.
-pub fn unwritten(data: Vec<SendBuf>, mut written: usize) -> Option<Vec<SendBuf>> {
-    let mut rest = Vec::new();
-    let mut bufs = data.into_iter();
-    for b in bufs.by_ref() {
+/// Removes the first `written` bytes of `data`, in place: whole buffers
+/// go, a buffer written in part keeps its unwritten end.
+pub fn drop_written(data: &mut Vec<SendBuf>, mut written: usize) {
+    let mut done = 0;
+    for b in data.iter_mut() {
         let len = b.len();
         if written >= len {
             written -= len;
+            done += 1;
             continue;
         }
-        let head = b.head();
-        let partial = if written < head.len() {
-            SendBuf::with_head(&[&head[written..]], b.body().clone())
-        } else {
-            SendBuf::body_only(b.body().slice(written - head.len()..))
-        };
-        rest.push(partial);
+        if written > 0 {
+            let head = b.head();
+            *b = if written < head.len() {
+                SendBuf::with_head(&[&head[written..]], b.body().clone())
+            } else {
+                SendBuf::body_only(b.body().slice(written - head.len()..))
+            };
+        }
         break;
     }
-    rest.extend(bufs);
-    (!rest.is_empty()).then_some(rest)
+    data.drain(..done);
 }
 
 #[cfg(test)]
@@ -129,11 +153,52 @@ mod tests {
     fn what_is_left_after_any_prefix_is_exactly_the_rest_of_the_bytes() {
         let all = concat(&bufs());
         for written in 0..=all.len() {
-            let rest = unwritten(bufs(), written);
-            let rest_bytes = rest.as_deref().map(concat).unwrap_or_default();
-            assert_eq!(rest_bytes, &all[written..], "after {written} bytes");
-            assert_eq!(rest.is_none(), written == all.len());
+            let mut rest = bufs();
+            drop_written(&mut rest, written);
+            assert_eq!(concat(&rest), &all[written..], "after {written} bytes");
+            assert_eq!(rest.is_empty(), written == all.len());
         }
+    }
+
+    #[test]
+    fn slices_after_any_prefix_are_the_rest_of_the_bytes_in_chunks() {
+        let data = bufs();
+        let all = concat(&data);
+        for skip in 0..=all.len() {
+            for room in 1..8 {
+                let mut slices = [IoSlice::new(&[]); 8];
+                let filled = fill_slices(&data, skip, &mut slices[..room]);
+                let got: Vec<u8> = slices[..filled].iter().flat_map(|s| s.to_vec()).collect();
+                assert!(!slices[..filled].iter().any(|s| s.is_empty()));
+                assert!(all[skip..].starts_with(&got), "skip {skip} room {room}");
+                if filled < room {
+                    assert_eq!(got, &all[skip..], "skip {skip} room {room}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn more_slices_than_one_call_takes_go_out_in_several_calls_in_order() {
+        let data: Vec<SendBuf> = (0..1000u32)
+            .map(|i| SendBuf::with_head(&[&i.to_be_bytes()], Bytes::from(vec![i as u8; 3])))
+            .collect();
+        let mut sink = Vec::new();
+        let mut calls = 0;
+        let written = write_now(
+            |slices| {
+                assert!(slices.len() <= STACK_SLICES);
+                calls += 1;
+                let n: usize = slices.iter().map(|s| s.len()).sum();
+                slices.iter().for_each(|s| sink.extend_from_slice(s));
+                Ok(n)
+            },
+            &data,
+        )
+        .unwrap();
+        assert_eq!(written, 7000);
+        assert_eq!(sink, concat(&data));
+        assert_eq!(calls, 2000 / STACK_SLICES + 1);
     }
 
     #[test]
@@ -191,18 +256,23 @@ mod tests {
         let busy = Cell::new(false);
         let mut handed = Vec::new();
         // The socket takes all: nothing for the writer, which stays idle.
+        let mut data = bufs();
         let n = write_or_hand_off(
             &busy,
-            bufs(),
+            &mut data,
             |s| Ok(s.iter().map(|s| s.len()).sum()),
             |r| handed.push(r),
         );
         assert_eq!((n, handed.len(), busy.get()), (total, 0, false));
+        assert!(
+            data.is_empty() && data.capacity() >= 3,
+            "kept for the next drain"
+        );
         // It takes 5 bytes: the rest goes to the writer, now busy.
         let mut room = 5;
         let n = write_or_hand_off(
             &busy,
-            bufs(),
+            &mut bufs(),
             |_| match std::mem::take(&mut room) {
                 0 => Err(io::ErrorKind::WouldBlock.into()),
                 n => Ok(n),
@@ -214,7 +284,7 @@ mod tests {
         // While it is busy nothing is written, all is handed on in order.
         let n = write_or_hand_off(
             &busy,
-            bufs(),
+            &mut bufs(),
             |_| panic!("wrote past the writer"),
             |r| handed.push(r),
         );
@@ -224,7 +294,7 @@ mod tests {
         let idle = Cell::new(false);
         let n = write_or_hand_off(
             &idle,
-            bufs(),
+            &mut bufs(),
             |_| Err(io::ErrorKind::BrokenPipe.into()),
             |r| handed.push(r),
         );

@@ -6,8 +6,8 @@
 //! also serves the ONVIF listeners and WS-Discovery, watches the signals and
 //! the other shards' failures, and decides when the process stops.
 
+use onvif_rtsp_core::id_map::IdMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -77,8 +77,8 @@ struct ShardIo {
     index: usize,
     media: Box<dyn MediaControl>,
     net_tx: Sender<NetEvent>,
-    conns: HashMap<ConnId, ConnTasks>,
-    udp: HashMap<u16, UdpPort>,
+    conns: IdMap<ConnId, ConnTasks>,
+    udp: IdMap<u16, UdpPort>,
     udp_ip: IpAddr,
     onvif_state_file: Option<PathBuf>,
     reboot: bool,
@@ -125,8 +125,8 @@ pub(crate) async fn run(setup: ShardSetup, parts: ShardParts, role: Role) -> io:
         index,
         media,
         net_tx,
-        conns: HashMap::new(),
-        udp: HashMap::new(),
+        conns: IdMap::default(),
+        udp: IdMap::default(),
         udp_ip: setup.udp_ip,
         onvif_state_file: setup.onvif_state_file,
         reboot: false,
@@ -359,7 +359,7 @@ impl ShardIo {
 }
 
 impl Sockets for ShardIo {
-    fn write(&mut self, conn: ConnId, data: Vec<SendBuf>) {
+    fn write(&mut self, conn: ConnId, data: &mut Vec<SendBuf>) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
@@ -522,8 +522,8 @@ mod tests {
                     index: 0,
                     media: Box::new(NoMedia),
                     net_tx,
-                    conns: HashMap::new(),
-                    udp: HashMap::new(),
+                    conns: IdMap::default(),
+                    udp: IdMap::default(),
                     udp_ip: IpAddr::from([127, 0, 0, 1]),
                     onvif_state_file: None,
                     reboot: false,
@@ -533,7 +533,7 @@ mod tests {
                 io.add_connection(conn, accepted);
                 let (mut direct, mut through_writer, mut went_to_writer) = (0, 0, false);
                 for drain in 0..TOTAL / 5000 {
-                    io.write(conn, testing::drain_data(&sent, drain, 5, 1000));
+                    io.write(conn, &mut testing::drain_data(&sent, drain, 5, 1000));
                     went_to_writer |= io.conns[&conn].writer_busy.get();
                     direct += io.written.drain(..).map(|(_, n)| n).sum::<usize>();
                     // Let the writer run between drains, as the event loop does.

@@ -11,8 +11,8 @@
 
 mod net;
 
+use onvif_rtsp_core::id_map::IdMap;
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::io::{self, Write as _};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::os::fd::AsFd;
@@ -89,8 +89,8 @@ struct SmolIo<'a> {
     ex: &'a LocalExecutor<'static>,
     media: Box<dyn MediaControl>,
     net_tx: Sender<NetEvent>,
-    conns: HashMap<ConnId, ConnTasks>,
-    udp: HashMap<u16, UdpPort>,
+    conns: IdMap<ConnId, ConnTasks>,
+    udp: IdMap<u16, UdpPort>,
     udp_ip: IpAddr,
     onvif_state_file: Option<PathBuf>,
     reboot: bool,
@@ -123,8 +123,8 @@ async fn drive(
             ex,
             media,
             net_tx,
-            conns: HashMap::new(),
-            udp: HashMap::new(),
+            conns: IdMap::default(),
+            udp: IdMap::default(),
             udp_ip: options.udp_ip,
             onvif_state_file: options.onvif_state_file,
             reboot: false,
@@ -347,7 +347,7 @@ impl SmolIo<'_> {
 }
 
 impl Sockets for SmolIo<'_> {
-    fn write(&mut self, conn: ConnId, data: Vec<SendBuf>) {
+    fn write(&mut self, conn: ConnId, data: &mut Vec<SendBuf>) {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
@@ -490,8 +490,8 @@ mod tests {
             ex: &ex,
             media: Box::new(NoMedia),
             net_tx,
-            conns: HashMap::new(),
-            udp: HashMap::new(),
+            conns: IdMap::default(),
+            udp: IdMap::default(),
             udp_ip: IpAddr::from([127, 0, 0, 1]),
             onvif_state_file: None,
             reboot: false,
@@ -502,7 +502,7 @@ mod tests {
         let (mut direct, mut through_writer, mut went_to_writer) = (0, 0, false);
         smol::block_on(ex.run(async {
             for drain in 0..TOTAL / 5000 {
-                io.write(conn, testing::drain_data(&expected, drain, 5, 1000));
+                io.write(conn, &mut testing::drain_data(&expected, drain, 5, 1000));
                 went_to_writer |= io.conns[&conn].writer_busy.get();
                 direct += io.written.drain(..).map(|(_, n)| n).sum::<usize>();
                 // Let the writer run between drains, as the event loop does.

@@ -8,7 +8,9 @@
 //! runtime) each take every `count`-th block ([`PortShare`]), so they never
 //! ask for the same port and a lightly used server keeps to the lowest ports.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::id_map::IdMap;
 
 use super::PortShare;
 
@@ -29,7 +31,7 @@ pub(crate) struct UdpPorts {
     blocks: u16,
     free: BTreeSet<u16>,
     /// Block index -> owning session key.
-    owner: HashMap<u16, u64>,
+    owner: IdMap<u16, u64>,
 }
 
 impl UdpPorts {
@@ -43,7 +45,7 @@ impl UdpPorts {
             base,
             blocks,
             free: (0..blocks).filter(|b| b % count == index).collect(),
-            owner: HashMap::new(),
+            owner: IdMap::default(),
         }
     }
 
