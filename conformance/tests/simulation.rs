@@ -9,7 +9,7 @@ use onvif_rtsp_conformance::sim::{
     AudioKind, ClientReport, ClientSpec, SimConfig, SimReport, SimTransport, Simulation,
     TrackReport,
 };
-use onvif_rtsp_core::config::UserCredential;
+use onvif_rtsp_core::config::{DEFAULT_PACING_MS, UserCredential};
 
 const LIVE: &str = "testsrc";
 const FILE: &str = "movie.mp4";
@@ -300,9 +300,11 @@ fn file_clients_each_get_the_whole_file_on_their_own_timeline() {
             assert_eq!((t.sequence_gaps, t.lost_packets), (0, 0));
             // Paced in (simulated) real time from this client's PLAY.
             for (f, &i) in t.frames.iter().zip(&indices) {
-                // (UDP adds the client's reorder window at the start.)
+                // Frames leave on the server's pacing grid, up to one
+                // step late (UDP adds the client's reorder window).
                 let due = playing + produced[i].pts;
-                let slack = if c.tcp { MS(30) } else { MS(130) };
+                let grid = MS(u64::from(DEFAULT_PACING_MS));
+                let slack = grid + if c.tcp { MS(10) } else { MS(110) };
                 assert!(
                     f.at + MS(5) >= due && f.at <= due + slack,
                     "client {} track {track} frame {i} at {:?}, due {due:?}",

@@ -75,18 +75,27 @@ fn file_payloads_are_cut_once_and_each_reader_has_its_own_header() {
     h.play_tcp(ConnId(2), FILE);
     h.advance(Duration::from_secs(3));
     assert_eq!(h.opened.len(), 1, "one source for both readers");
-    let bodies = |c: ConnId| -> Vec<*const u8> {
+    // Each RTP packet's payload address, per interleaved channel (how a
+    // reader's audio and video interleave depends on when it started).
+    let bodies = |c: ConnId, channel: u8| -> Vec<*const u8> {
         h.clients[&c]
             .sent
             .iter()
-            .filter(|b| b.head().len() == 16)
+            .filter(|b| b.head().len() == 16 && b.head()[1] == channel)
             .map(|b| b.body().as_ptr())
             .collect()
     };
-    let (a, b) = (bodies(ConnId(1)), bodies(ConnId(2)));
-    // Both got the whole file (50 video + 100 audio frames, more packets).
-    assert!(a.len() >= 150 && b.len() >= 150, "{} {}", a.len(), b.len());
-    assert_eq!(a, b, "the same cached payloads, in the same order");
+    for (channel, frames) in [(0, 50), (2, 100)] {
+        let (a, b) = (bodies(ConnId(1), channel), bodies(ConnId(2), channel));
+        // Both got the whole file (50 video + 100 audio frames, more packets).
+        assert!(
+            a.len() >= frames && b.len() >= frames,
+            "{} {}",
+            a.len(),
+            b.len()
+        );
+        assert_eq!(a, b, "the same cached payloads, in the same order");
+    }
     let ssrc = |c: ConnId| {
         let (_, p) = h.clients[&c]
             .interleaved
@@ -370,4 +379,78 @@ fn rtp_info_matches_the_first_packets() {
         "first {} announced {seq}",
         hdr.sequence
     );
+}
+
+/// Plays the file to one TCP reader under `pacing`, stepping time 1 ms at a
+/// time for 1.5 s, and returns, for each RTP packet, when it was written
+/// (after PLAY) and the media time of its frame (from its RTP timestamp).
+fn file_send_times(pacing: Duration) -> Vec<(Duration, Duration)> {
+    let mut h = Harness::with_config(|c| c.pace_slack = pacing);
+    h.play_tcp(ConnId(1), FILE);
+    let start = h.now;
+    let mut sent = Vec::new();
+    let mut seen = 0;
+    let mut first_ts: [Option<u32>; 2] = [None, None];
+    let step = Duration::from_millis(1);
+    for _ in 0..1500 {
+        let got = &h.client().interleaved[seen..];
+        for (channel, packet) in got {
+            // Channel 0: H.264 at 90 kHz; channel 2: PCMU at 8 kHz.
+            let (index, clock) = match channel {
+                0 => (0, 90_000),
+                2 => (1, 8_000),
+                _ => continue,
+            };
+            let (hdr, _) = RtpHeader::parse(packet).unwrap();
+            let base = *first_ts[index].get_or_insert(hdr.timestamp);
+            let ticks = u64::from(hdr.timestamp.wrapping_sub(base));
+            let media = Duration::from_micros(ticks * 1_000_000 / clock);
+            sent.push((h.now - start, media));
+        }
+        seen = h.client().interleaved.len();
+        h.now += step;
+        h.input(Input::Timeout);
+    }
+    sent
+}
+
+#[test]
+fn file_frames_leave_on_the_pacing_grid_never_early_and_at_most_one_step_late() {
+    let step = Duration::from_millis(1);
+    for pacing_ms in [0, 40, 100] {
+        let pacing = Duration::from_millis(pacing_ms);
+        let sent = file_send_times(pacing);
+        // 1.5 s of the file: 37 or 38 video frames of 25 fps, 75 audio
+        // frames of 20 ms, each one or more packets.
+        assert!(sent.len() > 110, "{pacing_ms} ms: {} packets", sent.len());
+        for &(at, media) in &sent {
+            assert!(
+                at >= media,
+                "{pacing_ms} ms: frame at {media:?} sent early, at {at:?}"
+            );
+            assert!(
+                at <= media + pacing + step,
+                "{pacing_ms} ms: frame at {media:?} sent late, at {at:?}"
+            );
+        }
+        let writes: std::collections::BTreeSet<Duration> = sent.iter().map(|s| s.0).collect();
+        if pacing_ms == 0 {
+            // Audio every 20 ms, video every 40 ms on the same instants:
+            // each frame leaves at its own time.
+            assert!(writes.len() >= 74, "{} write instants", writes.len());
+        } else {
+            // One write per grid step at most, audio and video together.
+            let steps = 1500 / pacing_ms as usize + 1;
+            assert!(
+                writes.len() <= steps,
+                "{pacing_ms} ms: {} write instants",
+                writes.len()
+            );
+            assert!(
+                writes
+                    .iter()
+                    .all(|w| w.as_millis() % u128::from(pacing_ms) == 0)
+            );
+        }
+    }
 }

@@ -44,8 +44,8 @@ pub use onvif::{
 };
 pub use onvif_parse::parse_onvif_config;
 pub use rtsp::{
-    BackchannelConfig, LogLevel, LoopCount, OutputRule, OutputSettings, ProxyConfig, ProxyTransfer,
-    PusherAudio, PusherConfig, PusherTransfer, PusherTransferMode, RtspConfig, RuntimeKind,
-    UserCredential,
+    BackchannelConfig, DEFAULT_PACING_MS, LogLevel, LoopCount, MAX_PACING_MS, OutputRule,
+    OutputSettings, ProxyConfig, ProxyTransfer, PusherAudio, PusherConfig, PusherTransfer,
+    PusherTransferMode, RtspConfig, RuntimeKind, UserCredential,
 };
 pub use rtsp_parse::parse_rtsp_config;

@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::config::RtspConfig;
+use crate::config::{DEFAULT_PACING_MS, RtspConfig};
+use crate::id_map::IdMap;
 use crate::media::{Frame, SourceError, SourceId, SourceKind, SourceSpec, TrackInfo};
 use crate::rng::Rng;
 use crate::rtp::RtpPayload;
@@ -355,10 +356,11 @@ pub struct ServerConfig {
     pub file_linger: Duration,
     /// Most encoded bytes cached for one file.
     pub file_cache_limit_bytes: usize,
-    /// Pacing granularity of file playback: send times are rounded up to a
-    /// multiple of it, so a reader's audio and video frames, and sessions
-    /// with frames due at nearby instants, share one wake-up and one write
-    /// (at most this much jitter, far below any client's jitter buffer).
+    /// Pacing granularity of file playback (`<pacing_ms>`): send times are
+    /// rounded up to a multiple of it, so a reader's audio and video frames,
+    /// and sessions with frames due at nearby instants, share one wake-up
+    /// and one write (at most this much jitter, far below any client's
+    /// jitter buffer). Zero sends each frame at its own time.
     pub pace_slack: Duration,
     /// Interval of RTCP sender reports.
     pub rtcp_interval: Duration,
@@ -375,6 +377,7 @@ pub struct ServerConfig {
 impl ServerConfig {
     /// Settings with our defaults around an `rtsp.cfg`.
     pub fn new(rtsp: RtspConfig) -> ServerConfig {
+        let pacing_ms = rtsp.pacing_ms.unwrap_or(DEFAULT_PACING_MS);
         ServerConfig {
             rtsp,
             rng_seed: 0,
@@ -390,7 +393,7 @@ impl ServerConfig {
             live_linger: Duration::from_secs(5),
             file_linger: Duration::from_secs(30),
             file_cache_limit_bytes: 1024 * 1024 * 1024,
-            pace_slack: Duration::from_millis(20),
+            pace_slack: Duration::from_millis(u64::from(pacing_ms)),
             rtcp_interval: Duration::from_secs(5),
             max_udp_sessions: 1000,
             udp_share: PortShare::WHOLE,
@@ -407,13 +410,13 @@ pub struct Server {
     started_at: Instant,
     nonces: NonceIssuer,
     now: Instant,
-    conns: HashMap<ConnId, Connection>,
-    http_conns: HashMap<ConnId, HttpConn>,
+    conns: IdMap<ConnId, Connection>,
+    http_conns: IdMap<ConnId, HttpConn>,
     onvif: Option<Box<OnvifDevice>>,
-    sessions: HashMap<u64, Session>,
+    sessions: IdMap<u64, Session>,
     session_keys: HashMap<String, u64>,
     next_session_key: u64,
-    sources: HashMap<SourceId, Source>,
+    sources: IdMap<SourceId, Source>,
     source_by_spec: HashMap<SourceSpec, SourceId>,
     next_source_id: u64,
     udp: UdpPorts,
@@ -437,13 +440,13 @@ impl Server {
             nonces: NonceIssuer::new(secret, 300),
             rng,
             now,
-            conns: HashMap::new(),
-            http_conns: HashMap::new(),
+            conns: IdMap::default(),
+            http_conns: IdMap::default(),
             onvif: None,
-            sessions: HashMap::new(),
+            sessions: IdMap::default(),
             session_keys: HashMap::new(),
             next_session_key: 1,
-            sources: HashMap::new(),
+            sources: IdMap::default(),
             source_by_spec: HashMap::new(),
             next_source_id: 1,
             udp,

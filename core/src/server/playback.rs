@@ -1,6 +1,6 @@
 //! Sending media to sessions: live delivery, file pacing, RTCP.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,7 @@ use super::timers::{TimerKind, TimerQueue};
 use super::udp_ports::PORTS_PER_BLOCK;
 use super::{ConnId, Event, Output, SendBuf, Server, ServerConfig};
 use crate::config::LoopCount;
+use crate::id_map::IdMap;
 use crate::media::SourceKind;
 use crate::rtcp;
 use crate::rtp::header::RtpHeader;
@@ -25,7 +26,7 @@ const CNAME: &str = "onvif-rtsp-server";
 /// for live ones whose packets are shared whole).
 fn emit(
     out: &mut VecDeque<Output>,
-    conns: &mut HashMap<ConnId, Connection>,
+    conns: &mut IdMap<ConnId, Connection>,
     transport: &TrackTransport,
     rtcp: bool,
     head: &[u8],
@@ -66,7 +67,7 @@ fn emit(
 /// its backlog passes the limit until it has drained to half of it. Starts
 /// the stall clock when it becomes congested.
 fn congested(
-    conns: &mut HashMap<ConnId, Connection>,
+    conns: &mut IdMap<ConnId, Connection>,
     timers: &mut TimerQueue,
     cfg: &ServerConfig,
     now: Instant,

@@ -11,7 +11,9 @@ use std::collections::HashSet;
 use std::num::NonZeroU32;
 
 use super::error::{ConfigError, ConfigWarning, WarningKind};
-use super::rtsp::{LogLevel, LoopCount, OutputRule, RtspConfig, RuntimeKind, UserCredential};
+use super::rtsp::{
+    LogLevel, LoopCount, MAX_PACING_MS, OutputRule, RtspConfig, RuntimeKind, UserCredential,
+};
 use super::section::{FileContext, Section};
 use super::values;
 use super::xml;
@@ -136,12 +138,21 @@ fn read_server_settings(
     config.runtime = top.value(cx, &["runtime"], |t| {
         RuntimeKind::from_name(t).ok_or("expected smol or glommio")
     })?;
+    config.pacing_ms = top.value(cx, &["pacing_ms"], pacing_ms)?;
     Ok(())
 }
 
 /// Any non-empty text, as is.
 pub(super) fn any_text(text: &str) -> Result<String, &'static str> {
     Ok(text.to_owned())
+}
+
+/// `<pacing_ms>`: whole milliseconds, `0`-[`MAX_PACING_MS`].
+fn pacing_ms(text: &str) -> Result<u16, &'static str> {
+    match text.parse::<u16>() {
+        Ok(ms) if ms <= MAX_PACING_MS => Ok(ms),
+        _ => Err("expected milliseconds 0-1000 (0 = each frame at its own time)"),
+    }
 }
 
 /// `0`-`5` or a level name.
