@@ -81,7 +81,9 @@ fn file_payloads_are_cut_once_and_each_reader_has_its_own_header() {
         h.clients[&c]
             .sent
             .iter()
-            .filter(|b| b.head().len() == 16 && b.head()[1] == channel)
+            // A 4-byte interleave prefix and a 12-byte RTP header, then
+            // (fragments) the FU headers.
+            .filter(|b| b.head().len() >= 16 && b.head()[1] == channel)
             .map(|b| b.body().as_ptr())
             .collect()
     };
@@ -107,6 +109,45 @@ fn file_payloads_are_cut_once_and_each_reader_has_its_own_header() {
     assert_ne!(ssrc(ConnId(1)), ssrc(ConnId(2)));
     // Each reader's video starts with the keyframe at 0.
     assert_eq!(video_nal_types(&h.clients[&ConnId(2)].interleaved)[0], 24);
+}
+
+#[test]
+fn file_payloads_are_slices_of_the_media_layers_frames_not_copies() {
+    let mut h = Harness::new();
+    h.play_tcp(ConnId(1), FILE);
+    h.advance(Duration::from_secs(3));
+    let inside_a_frame = |body: &[u8]| {
+        let range = body.as_ptr_range();
+        h.file_frames.iter().any(|f| {
+            let frame = f.as_ptr_range();
+            frame.start <= range.start && range.end <= frame.end
+        })
+    };
+    let (mut fragments, mut shared) = (0, 0);
+    for b in &h.client().sent {
+        // RTP packets: a 4-byte interleave prefix and a 12-byte header,
+        // then FU headers (2 bytes) for a fragment.
+        if b.head().len() < 16 || b.body().is_empty() {
+            continue;
+        }
+        let fragment = b.head().len() == 18;
+        // STAP-A packets (parameter sets together) are built, not sliced.
+        let aggregate = !fragment && b.head()[1] == 0 && b.body()[0] & 0x1f == 24;
+        if aggregate {
+            continue;
+        }
+        assert!(
+            inside_a_frame(b.body()),
+            "a payload copied out of its frame"
+        );
+        fragments += usize::from(fragment);
+        shared += 1;
+    }
+    // 2 keyframes of 4 kB (FU-A), 48 P frames, 100 audio frames.
+    assert!(
+        fragments >= 6 && shared >= 150,
+        "{fragments} fragments, {shared} payloads"
+    );
 }
 
 #[test]

@@ -135,13 +135,9 @@ fn on_sample(
     let dts = dts.unwrap_or(pts);
     // Audio frames are all sync points; video ones unless marked delta.
     let keyframe = !codec.is_video() || !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT);
-    // Zero copy: the Bytes owns the mapped GStreamer buffer.
-    let data = match buffer.into_mapped_buffer_readable() {
-        Ok(mapped) => Bytes::from_owner(mapped),
-        Err(_) => {
-            tracing::warn!(source = gate.source().0, slot, "unreadable buffer dropped");
-            return Ok(gst::FlowSuccess::Ok);
-        }
+    let Some(data) = frame_bytes(buffer) else {
+        tracing::warn!(source = gate.source().0, slot, "unreadable buffer dropped");
+        return Ok(gst::FlowSuccess::Ok);
     };
     for (offset, data) in post.apply(data) {
         let frame = RawFrame {
@@ -291,6 +287,28 @@ impl PostProcess {
     }
 }
 
+/// A frame's bytes in one compact allocation, which the core's file cache
+/// keeps for every reader and every shard (its RTP payloads are slices of
+/// it). A buffer that is one memory of about its own size is shared as it
+/// is: no copy. Anything else is copied once into a buffer of its own and
+/// released: several memories (h264parse puts each start code in a memory
+/// of its own) would be merged into a new copy by mapping and kept alive
+/// beside it, and a small part of a larger allocation (a demuxer's block
+/// holding several audio frames) would keep all of it alive.
+fn frame_bytes(buffer: gst::Buffer) -> Option<Bytes> {
+    let size = buffer.size();
+    let compact = buffer.n_memory() <= 1 && buffer.maxsize() <= size + size / 4 + 256;
+    if compact {
+        return buffer
+            .into_mapped_buffer_readable()
+            .ok()
+            .map(Bytes::from_owner);
+    }
+    let mut data = vec![0; size];
+    buffer.copy_to_slice(0, &mut data).ok()?;
+    Some(Bytes::from(data))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +374,38 @@ mod tests {
         let post = PostProcess::for_track(&audio(AudioCodec::Aac, 48000, 2));
         assert_eq!(post, PostProcess::None);
         assert_eq!(post.apply(Bytes::from_static(b"abc")).len(), 1);
+    }
+
+    #[test]
+    fn frames_come_out_compact_shared_when_they_can_be_copied_when_not() {
+        gst::init().unwrap();
+        // One memory of its own size: shared, no copy.
+        let whole = gst::Buffer::from_slice(vec![7u8; 4000]);
+        let at = whole.map_readable().unwrap().as_ptr();
+        let bytes = frame_bytes(whole).unwrap();
+        assert_eq!((bytes.as_ptr(), bytes.len()), (at, 4000));
+        // Start code and NAL unit in two memories: one copy, contiguous.
+        let mut parts = gst::Buffer::from_slice(vec![0u8, 0, 0, 1]);
+        parts
+            .get_mut()
+            .unwrap()
+            .append_memory(gst::Memory::from_slice(vec![0x65u8; 100]));
+        let bytes = frame_bytes(parts).unwrap();
+        assert_eq!(bytes[..5], [0, 0, 0, 1, 0x65]);
+        assert_eq!(bytes.len(), 104);
+        // 200 bytes of a 64 KB block: copied, so the block can go.
+        let block = gst::Buffer::from_slice(vec![3u8; 65536]);
+        let start = block.map_readable().unwrap().as_ptr() as usize;
+        let part = block
+            .copy_region(gst::BufferCopyFlags::MEMORY, 1000..1200)
+            .unwrap();
+        drop(block);
+        let bytes = frame_bytes(part).unwrap();
+        assert_eq!(bytes[..], [3u8; 200][..]);
+        let at = bytes.as_ptr() as usize;
+        assert!(
+            !(start..start + 65536).contains(&at),
+            "still inside the block"
+        );
     }
 }

@@ -143,7 +143,7 @@ fn packets(
             };
             seq = seq.wrapping_add(1);
             let mut v = h.to_bytes().to_vec();
-            v.extend_from_slice(&pl.data);
+            v.extend_from_slice(&pl.to_bytes());
             out.push(Bytes::from(v));
         }
     }

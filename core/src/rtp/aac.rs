@@ -7,11 +7,11 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::RtpPayload;
 use super::depacketizer::{AccessUnit, DepacketizeError};
 use super::header::RtpHeader;
 use super::packetizer::{PacketizeError, SdpMedia, hex_upper};
 use super::reassembly::{SeqStep, SeqTracker};
+use super::{PayloadPrefix, RtpPayload};
 use crate::media::TrackInfo;
 
 /// AU-headers-length (in bits) + one AU header.
@@ -147,6 +147,7 @@ impl AacPacketizer {
             buf.put_u16((frame.len() as u16) << 3); // AU-size, AU-Index 0
             buf.put_slice(piece);
             out.push(RtpPayload {
+                prefix: PayloadPrefix::EMPTY,
                 data: buf.freeze(),
                 marker: i + 1 == count,
                 ts_offset: 0,

@@ -8,12 +8,12 @@
 
 use bytes::Bytes;
 
-use super::RtpPayload;
 use super::depacketizer::{AccessUnit, DepacketizeError};
 use super::g726;
 use super::header::RtpHeader;
 use super::packetizer::{PacketizeError, SdpMedia};
 use super::reassembly::{SeqStep, SeqTracker};
+use super::{PayloadPrefix, RtpPayload};
 use crate::media::{AudioCodec, TrackInfo};
 
 /// The longest packet duration we emit, in milliseconds. RFC 3551 section
@@ -83,6 +83,7 @@ impl AudioChunker {
             let end = usize::min(unit + per_packet, units);
             let bytes = unit * self.unit_bytes..usize::min(end * self.unit_bytes, data.len());
             out.push(RtpPayload {
+                prefix: PayloadPrefix::EMPTY,
                 data: data.slice(bytes),
                 marker: false,
                 ts_offset: (unit as u32).wrapping_mul(self.ticks_per_unit),
@@ -283,6 +284,7 @@ impl OpusPacketizer {
             });
         }
         out.push(RtpPayload {
+            prefix: PayloadPrefix::EMPTY,
             data: frame.clone(),
             marker: false,
             ts_offset: 0,

@@ -163,7 +163,7 @@ pub(crate) mod test_util {
                     ssrc: 0x1234,
                 };
                 let mut packet = header.to_bytes().to_vec();
-                packet.extend_from_slice(&p.data);
+                packet.extend_from_slice(&p.to_bytes());
                 Bytes::from(packet)
             })
             .collect()
@@ -186,7 +186,7 @@ pub(crate) mod test_util {
             let mut payloads = Vec::new();
             packetizer.packetize(frame, &mut payloads).unwrap();
             for p in &payloads {
-                assert!(p.data.len() <= max_payload, "payload over max_payload");
+                assert!(p.len() <= max_payload, "payload over max_payload");
             }
             let ts = (i as u32) * 3000;
             let pt = packetizer.payload_type();

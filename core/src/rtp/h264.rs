@@ -330,16 +330,21 @@ mod tests {
         assert_eq!(out[0].data[0] & 0x1f, 24);
         let fus = &out[1..];
         for (i, fu) in fus.iter().enumerate() {
-            assert_eq!(fu.data[0], 0x60 | 28);
-            assert_eq!(fu.data[1] & 0x80 != 0, i == 0, "start bit");
-            assert_eq!(fu.data[1] & 0x40 != 0, i == fus.len() - 1, "end bit");
-            assert_eq!(fu.data[1] & 0x1f, 5);
-            assert!(fu.data.len() <= 1388);
+            let header = fu.prefix.as_slice();
+            assert_eq!(header.len(), 2, "FU indicator and FU header");
+            assert_eq!(header[0], 0x60 | 28);
+            assert_eq!(header[1] & 0x80 != 0, i == 0, "start bit");
+            assert_eq!(header[1] & 0x40 != 0, i == fus.len() - 1, "end bit");
+            assert_eq!(header[1] & 0x1f, 5);
+            assert!(fu.len() <= 1388);
             assert_eq!(fu.marker, i == fus.len() - 1);
             assert_eq!(fu.ts_offset, 0);
         }
-        let body: Vec<u8> = fus.iter().flat_map(|f| f.data[2..].to_vec()).collect();
+        let body: Vec<u8> = fus.iter().flat_map(|f| f.data.to_vec()).collect();
         assert_eq!(body[..], idr[1..]);
+        // The fragments are slices of the frame, not copies.
+        let idr_at = frame.len() - idr.len();
+        assert_eq!(fus[0].data.as_ptr(), frame[idr_at + 1..].as_ptr());
         assert!(!out[0].marker);
     }
 

@@ -331,9 +331,10 @@ mod tests {
         let fus = &out[1..];
         assert_eq!(fus.len(), 3); // 2998 body bytes in 1385-byte pieces
         for (i, fu) in fus.iter().enumerate() {
-            assert_eq!(fu.data[..2], [49 << 1, 0x01]);
+            let header = fu.prefix.as_slice();
+            assert_eq!(header[..2], [49 << 1, 0x01]);
             let expect = (u8::from(i == 0) << 7) | (u8::from(i == 2) << 6) | 20;
-            assert_eq!(fu.data[2], expect);
+            assert_eq!(header[2..], [expect]);
             assert_eq!(fu.marker, i == 2);
         }
     }

@@ -6,12 +6,12 @@
 
 use bytes::Bytes;
 
-use super::RtpPayload;
 use super::annexb::find_start_code;
 use super::depacketizer::{AccessUnit, DepacketizeError};
 use super::header::RtpHeader;
 use super::packetizer::{PacketizeError, SdpMedia, hex_upper, mark_last};
 use super::reassembly::{MAX_UNIT_SIZE, Reassembler, UnitBuilder};
+use super::{PayloadPrefix, RtpPayload};
 use crate::media::TrackInfo;
 
 /// Start code values (the byte after `00 00 01`), ISO/IEC 14496-2 table 6-3.
@@ -101,6 +101,7 @@ impl Mpeg4Packetizer {
         while offset < frame.len() {
             let end = usize::min(offset + self.max_payload, frame.len());
             out.push(RtpPayload {
+                prefix: PayloadPrefix::EMPTY,
                 data: frame.slice(offset..end),
                 marker: false,
                 ts_offset: 0,

@@ -7,10 +7,10 @@ use std::ops::Range;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use super::RtpPayload;
 use super::depacketizer::DepacketizeError;
 use super::packetizer::mark_last;
 use super::reassembly::MAX_UNIT_SIZE;
+use super::{PayloadPrefix, RtpPayload};
 
 /// The 4-byte Annex B start code the depacketizers write before each NAL unit.
 pub(crate) const START_CODE: [u8; 4] = [0, 0, 0, 1];
@@ -52,7 +52,7 @@ pub(crate) fn packetize_nal_units<S: NalSyntax>(
     while i < nals.len() {
         let first = nals[i].clone();
         if first.len() > max_payload {
-            fragment::<S>(&frame[first], max_payload, out);
+            fragment::<S>(frame, first, max_payload, out);
             i += 1;
             continue;
         }
@@ -64,22 +64,14 @@ pub(crate) fn packetize_nal_units<S: NalSyntax>(
             end += 1;
         }
         if end - i >= 2 {
-            out.push(payload(aggregate::<S>(frame, &nals[i..end], size)));
+            out.push(RtpPayload::new(aggregate::<S>(frame, &nals[i..end], size)));
             i = end;
         } else {
-            out.push(payload(frame.slice(first)));
+            out.push(RtpPayload::new(frame.slice(first)));
             i += 1;
         }
     }
     mark_last(out, start);
-}
-
-fn payload(data: Bytes) -> RtpPayload {
-    RtpPayload {
-        data,
-        marker: false,
-        ts_offset: 0,
-    }
 }
 
 /// Builds one aggregation packet of `size` bytes.
@@ -95,17 +87,26 @@ fn aggregate<S: NalSyntax>(frame: &Bytes, nals: &[Range<usize>], size: usize) ->
     buf.freeze()
 }
 
-/// Splits one NAL unit into fragmentation units of at most `max_payload` bytes.
-fn fragment<S: NalSyntax>(nal: &[u8], max_payload: usize, out: &mut Vec<RtpPayload>) {
-    let body = &nal[S::HEADER_LEN..];
+/// Splits the NAL unit at `nal` in `frame` into fragmentation units of at
+/// most `max_payload` bytes. Each is its FU headers (the payload's prefix)
+/// and a slice of the frame: nothing is copied.
+fn fragment<S: NalSyntax>(
+    frame: &Bytes,
+    nal: Range<usize>,
+    max_payload: usize,
+    out: &mut Vec<RtpPayload>,
+) {
     let chunk = max_payload - S::FU_OVERHEAD;
+    let body = nal.start + S::HEADER_LEN..nal.end;
     let count = body.len().div_ceil(chunk);
-    for (k, piece) in body.chunks(chunk).enumerate() {
-        let header = S::fu_header(nal, k == 0, k + 1 == count);
-        let mut buf = BytesMut::with_capacity(S::FU_OVERHEAD + piece.len());
-        buf.extend_from_slice(&header[..S::FU_OVERHEAD]);
-        buf.extend_from_slice(piece);
-        out.push(payload(buf.freeze()));
+    for k in 0..count {
+        let start = body.start + k * chunk;
+        let end = (start + chunk).min(body.end);
+        let header = S::fu_header(&frame[nal.clone()], k == 0, k + 1 == count);
+        out.push(RtpPayload {
+            prefix: PayloadPrefix::new(&header[..S::FU_OVERHEAD]),
+            ..RtpPayload::new(frame.slice(start..end))
+        });
     }
 }
 

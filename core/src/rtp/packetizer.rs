@@ -447,7 +447,7 @@ mod tests {
                     data.extend_from_slice(&soup[..len]);
                     let mut out = Vec::new();
                     let _ = p.packetize(&Bytes::from(data), &mut out);
-                    assert!(out.iter().all(|p| p.data.len() <= 100), "{codec:?}");
+                    assert!(out.iter().all(|p| p.len() <= 100), "{codec:?}");
                 }
             }
         }

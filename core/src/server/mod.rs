@@ -240,8 +240,8 @@ pub struct SendBuf {
 }
 
 impl SendBuf {
-    /// The largest head: a 4-byte interleave prefix plus a 12-byte RTP header,
-    /// with room for a future framing header.
+    /// The largest head: a 4-byte interleave prefix, a 12-byte RTP header
+    /// and up to 4 bytes of payload prefix (FU headers), with room to spare.
     pub const MAX_HEAD: usize = 24;
 
     /// A buffer that is only a body.

@@ -16,7 +16,8 @@ use crate::config::LoopCount;
 use crate::id_map::IdMap;
 use crate::media::SourceKind;
 use crate::rtcp;
-use crate::rtp::header::RtpHeader;
+use crate::rtp::PayloadPrefix;
+use crate::rtp::header::{RTP_HEADER_LEN, RtpHeader};
 
 /// CNAME of our RTCP reports.
 const CNAME: &str = "onvif-rtsp-server";
@@ -368,13 +369,19 @@ impl Server {
                     };
                     t.seq = t.seq.wrapping_add(1);
                     t.packets = t.packets.wrapping_add(1);
-                    t.octets = t.octets.wrapping_add(p.data.len() as u32);
+                    t.octets = t.octets.wrapping_add(p.len() as u32);
+                    // This reader's RTP header, then the payload's own
+                    // prefix (FU headers): the shared data follows as is.
+                    let mut head = [0u8; RTP_HEADER_LEN + PayloadPrefix::MAX];
+                    let prefix = p.prefix.as_slice();
+                    head[..RTP_HEADER_LEN].copy_from_slice(&header.to_bytes());
+                    head[RTP_HEADER_LEN..][..prefix.len()].copy_from_slice(prefix);
                     emit(
                         &mut self.out,
                         &mut self.conns,
                         &t.transport,
                         false,
-                        &header.to_bytes(),
+                        &head[..RTP_HEADER_LEN + prefix.len()],
                         p.data.clone(),
                     );
                 }

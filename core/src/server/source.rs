@@ -298,8 +298,9 @@ impl Server {
                 ssrc: track.ssrc,
             };
             track.seq = track.seq.wrapping_add(1);
-            let mut b = BytesMut::with_capacity(RTP_HEADER_LEN + p.data.len());
+            let mut b = BytesMut::with_capacity(RTP_HEADER_LEN + p.len());
             b.put_slice(&header.to_bytes());
+            b.put_slice(p.prefix.as_slice());
             b.put_slice(&p.data);
             packets.push(b.freeze());
         }
@@ -329,7 +330,7 @@ impl Server {
         let Some(src) = self.sources.get_mut(&id) else {
             return;
         };
-        let bytes: usize = self.scratch.iter().map(|p| p.data.len()).sum();
+        let bytes: usize = self.scratch.iter().map(RtpPayload::len).sum();
         if src.cache_bytes + bytes > limit {
             tracing::warn!(
                 source = id.0,
@@ -343,25 +344,11 @@ impl Server {
             return;
         }
         src.cache_bytes += bytes;
-        // One arena per frame holds exactly the cached payloads. Keeping the
-        // packetizer's slices instead would pin the decoder's whole frame
-        // buffer (a few bytes of SEI are enough) next to the copies FU-A
-        // fragments need anyway: the file would sit in memory twice.
-        let mut arena = BytesMut::with_capacity(bytes);
-        for p in &self.scratch {
-            arena.extend_from_slice(&p.data);
-        }
-        let arena = arena.freeze();
-        let mut offset = 0;
-        let payloads = self
-            .scratch
-            .drain(..)
-            .map(|p| {
-                let data = arena.slice(offset..offset + p.data.len());
-                offset += p.data.len();
-                RtpPayload { data, ..p }
-            })
-            .collect();
+        // The payloads are slices of the frame (fragments carry their FU
+        // headers beside it), so the cache holds each frame once, and the
+        // shards of a multi-core runtime share it: the media layer hands
+        // every shard the same compact buffer.
+        let payloads = self.scratch.drain(..).collect();
         if let Some(track) = src.tracks.get_mut(frame.track) {
             track.frames.push(CachedFrame {
                 pts: frame.pts,

@@ -106,6 +106,8 @@ pub struct Harness {
     pub live: Vec<SourceId>,
     pub live_frames: u32,
     pub opened: Vec<SourceId>,
+    /// The data of every frame fed to the server for a file source.
+    pub file_frames: Vec<Bytes>,
     pub closed: Vec<SourceId>,
     /// UDP ports whose bind the harness refuses (taken by another program).
     pub refused_udp_ports: Vec<u16>,
@@ -134,6 +136,7 @@ impl Harness {
             live: Vec::new(),
             live_frames: 0,
             opened: Vec::new(),
+            file_frames: Vec::new(),
             closed: Vec::new(),
             refused_udp_ports: Vec::new(),
             udp_opened: Vec::new(),
@@ -242,23 +245,11 @@ impl Harness {
                             );
                         }
                         SourceKind::File { .. } => {
-                            for n in 0..2 * FPS {
-                                self.server.handle_input(
-                                    self.now,
-                                    Input::Media {
-                                        source,
-                                        frame: video_frame(n),
-                                    },
-                                );
-                            }
-                            for n in 0..100 {
-                                self.server.handle_input(
-                                    self.now,
-                                    Input::Media {
-                                        source,
-                                        frame: audio_frame(n),
-                                    },
-                                );
+                            let video = (0..2 * FPS).map(video_frame);
+                            for frame in video.chain((0..100).map(audio_frame)) {
+                                self.file_frames.push(frame.data.clone());
+                                self.server
+                                    .handle_input(self.now, Input::Media { source, frame });
                             }
                             self.server
                                 .handle_input(self.now, Input::SourceEnded { source });

@@ -16,8 +16,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 pub use depacketize::JpegDepacketizer;
 
 use self::parse::parse_jpeg;
-use super::RtpPayload;
 use super::packetizer::{PacketizeError, SdpMedia, mark_last};
+use super::{PayloadPrefix, RtpPayload};
 
 /// RFC 3551 static payload type of JPEG.
 pub const JPEG_PAYLOAD_TYPE: u8 = 26;
@@ -111,6 +111,7 @@ impl JpegPacketizer {
             }
             buf.put_slice(&scan[offset..offset + n]);
             out.push(RtpPayload {
+                prefix: PayloadPrefix::EMPTY,
                 data: buf.freeze(),
                 marker: false,
                 ts_offset: 0,
