@@ -16,6 +16,8 @@
 #   WAIT_QUIET   if 1, wait (up to 10 min) for the 1-minute load average to
 #                drop below 0.5 before measuring (default 0)
 #   EXTRA        more rtsp-load options, e.g. "--threads 2"
+#   PACING_MS    the server's <pacing_ms> (file pacing grid; default: the
+#                server's, 40 ms), e.g. 20 or 80 for an A/B of the grid
 #   SERVER_ARGS  more server options, e.g. "--runtime glommio --shards 1"
 #   RUNS         runs against the same server process (default 1). The first
 #                run is "cold": its first DESCRIBE makes the server demux and
@@ -93,6 +95,7 @@ cat >"$work/rtsp.cfg" <<CFG
     <loop_nums>-1</loop_nums>
     <need_auth>0</need_auth>
     <log_enable>0</log_enable>
+${PACING_MS:+    <pacing_ms>$PACING_MS</pacing_ms>}
 </config>
 CFG
 
