@@ -246,7 +246,7 @@ fn serve(cli: &Cli, rtsp: RtspConfig, onvif: Option<OnvifLoaded>) -> Result<RunE
         }
     }
     let mut listeners = Vec::new();
-    let (broker, receivers) = media_bridge::broker(engine, shards);
+    let (broker, receivers) = media_bridge::broker(engine, shards, cfg.file_cache_limit_bytes);
     let test_stream = cfg.test_pattern_stream.clone();
     let mut server = Server::new(shard_config(&cfg, 0, shards), started);
     let mut onvif_state_file = None;

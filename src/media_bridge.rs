@@ -29,10 +29,18 @@ impl PipelineHost for GstPipelines {
 }
 
 /// A broker over `engine` for `shards` shards, with each shard's receiver.
-pub fn broker(engine: MediaEngine, shards: usize) -> (MediaBroker, Vec<MediaReceiver>) {
+/// A file's frames are kept for shards that join late up to `replay_limit`
+/// bytes: the same limit as each core's file cache, as both hold the very
+/// same buffers (the replay costs no second copy).
+pub fn broker(
+    engine: MediaEngine,
+    shards: usize,
+    replay_limit: usize,
+) -> (MediaBroker, Vec<MediaReceiver>) {
     let (inboxes, receivers): (Vec<_>, Vec<_>) = (0..shards.max(1))
         .map(|_| media_channel(FRAMES_IN_FLIGHT))
         .unzip();
-    let broker = MediaBroker::new(Box::new(GstPipelines { engine }), inboxes);
+    let broker =
+        MediaBroker::with_replay_limit(Box::new(GstPipelines { engine }), inboxes, replay_limit);
     (broker, receivers)
 }

@@ -5,10 +5,10 @@ mod support;
 
 use std::time::Duration;
 
-use onvif_rtsp_core::config::UserCredential;
+use onvif_rtsp_core::config::{RtspConfig, UserCredential};
 use onvif_rtsp_core::rtp::header::RtpHeader;
 use onvif_rtsp_core::rtsp::auth::{Challenge, DigestAlgorithm, parse_challenge};
-use onvif_rtsp_core::server::{ConnId, Input};
+use onvif_rtsp_core::server::{ConnId, Input, ServerConfig};
 use support::Harness;
 
 const LIVE: &str = "rtsp://127.0.0.1:8554/testsrc";
@@ -148,6 +148,70 @@ fn file_payloads_are_slices_of_the_media_layers_frames_not_copies() {
         fragments >= 6 && shared >= 150,
         "{fragments} fragments, {shared} payloads"
     );
+}
+
+#[test]
+fn rtsp_cfg_sets_the_pacing_grid_and_the_file_cache() {
+    let defaults = ServerConfig::new(RtspConfig::default());
+    assert_eq!(defaults.pace_slack, Duration::from_millis(40));
+    assert_eq!(defaults.file_cache_limit_bytes, 1 << 30);
+    let cfg = ServerConfig::new(RtspConfig {
+        pacing_ms: Some(0),
+        file_cache_mb: Some(3),
+        ..RtspConfig::default()
+    });
+    assert_eq!(cfg.pace_slack, Duration::ZERO);
+    assert_eq!(cfg.file_cache_limit_bytes, 3 << 20);
+}
+
+/// Whether an RTCP compound packet carries a BYE.
+fn has_bye(compound: &[u8]) -> bool {
+    let mut rest = compound;
+    while rest.len() >= 4 {
+        if rest[1] == 203 {
+            return true;
+        }
+        let len = (usize::from(u16::from_be_bytes([rest[2], rest[3]])) + 1) * 4;
+        rest = &rest[len.min(rest.len())..];
+    }
+    false
+}
+
+#[test]
+fn a_file_larger_than_the_cache_plays_up_to_the_limit_then_ends_cleanly() {
+    // The synthetic file is about 53 kB of payloads, video frames first.
+    let mut h = Harness::with_config(|c| c.file_cache_limit_bytes = 20_000);
+    h.play_tcp(ConnId(1), FILE);
+    h.advance(Duration::from_secs(3));
+    assert_eq!(h.closed, h.opened, "the pipeline is closed at the limit");
+    let video: Vec<u32> = h
+        .client()
+        .interleaved
+        .iter()
+        .filter(|(ch, _)| *ch == 0)
+        .map(|(_, p)| RtpHeader::parse(p).unwrap().0.timestamp)
+        .collect();
+    let frames = video.windows(2).filter(|w| w[0] != w[1]).count() + 1;
+    // What fits: the first keyframe (4 kB) and some 25 P frames of 600 B.
+    assert!((10..40).contains(&frames), "{frames} video frames");
+    let sequences: Vec<u16> = h
+        .client()
+        .interleaved
+        .iter()
+        .filter(|(ch, _)| *ch == 0)
+        .map(|(_, p)| RtpHeader::parse(p).unwrap().0.sequence)
+        .collect();
+    assert!(sequences.windows(2).all(|w| w[1] == w[0].wrapping_add(1)));
+    // The reader is told the stream is over, and the server still answers.
+    assert!(
+        h.client()
+            .interleaved
+            .iter()
+            .any(|(ch, p)| *ch == 1 && has_bye(p)),
+        "an RTCP BYE at the end"
+    );
+    assert!(!h.client().closed_by_server);
+    assert_eq!(h.send(ConnId(1), "OPTIONS", FILE, &[]).status.0, 200);
 }
 
 #[test]

@@ -44,8 +44,9 @@ pub use onvif::{
 };
 pub use onvif_parse::parse_onvif_config;
 pub use rtsp::{
-    BackchannelConfig, DEFAULT_PACING_MS, LogLevel, LoopCount, MAX_PACING_MS, OutputRule,
-    OutputSettings, ProxyConfig, ProxyTransfer, PusherAudio, PusherConfig, PusherTransfer,
-    PusherTransferMode, RtspConfig, RuntimeKind, UserCredential,
+    BackchannelConfig, DEFAULT_FILE_CACHE_MB, DEFAULT_PACING_MS, LogLevel, LoopCount,
+    MAX_FILE_CACHE_MB, MAX_PACING_MS, OutputRule, OutputSettings, ProxyConfig, ProxyTransfer,
+    PusherAudio, PusherConfig, PusherTransfer, PusherTransferMode, RtspConfig, RuntimeKind,
+    UserCredential,
 };
 pub use rtsp_parse::parse_rtsp_config;

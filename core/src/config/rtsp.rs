@@ -74,7 +74,20 @@ pub struct RtspConfig {
     /// per step; 0 sends every frame at its own time. `None`: the server's
     /// default ([`DEFAULT_PACING_MS`]).
     pub pacing_ms: Option<u16>,
+    /// `<file_cache_mb>` (ours, not Happytime's): how many MiB of one
+    /// media file the server keeps in memory, 1-1048576. A file is read
+    /// once and kept whole for every reader (each starts, seeks and loops
+    /// in it on its own); a larger one is served up to what fits. `None`:
+    /// [`DEFAULT_FILE_CACHE_MB`].
+    pub file_cache_mb: Option<u32>,
 }
+
+/// The file cache without `<file_cache_mb>`: 1 GiB, about 35 minutes of a
+/// 4 Mbit/s stream.
+pub const DEFAULT_FILE_CACHE_MB: u32 = 1024;
+
+/// Largest `<file_cache_mb>`: 1 TiB, far beyond any machine's memory.
+pub const MAX_FILE_CACHE_MB: u32 = 1 << 20;
 
 /// The file pacing grid without `<pacing_ms>`: one frame interval at 25
 /// fps. Sending a reader's frames in 40 ms steps rather than 20 ms ones
@@ -139,6 +152,7 @@ impl Default for RtspConfig {
             backchannel: None,
             runtime: None,
             pacing_ms: None,
+            file_cache_mb: None,
         }
     }
 }

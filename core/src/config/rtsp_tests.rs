@@ -245,7 +245,7 @@ fn empty_elements_keep_the_defaults() {
     let text = config(
         "<serverip/><serverport></serverport><loop_nums> </loop_nums><multicast/>\
          <udp_base_port/><metadata/><rtsp_over_http/><http_port/><rtsp_over_https/>\
-         <https_port/><cert_file/><key_file/><need_auth/><log_enable/><log_level/><runtime/><pacing_ms/>",
+         <https_port/><cert_file/><key_file/><need_auth/><log_enable/><log_level/><runtime/><pacing_ms/><file_cache_mb/>",
     );
     assert_eq!(parse(&text), (RtspConfig::default(), vec![]));
 }
@@ -255,7 +255,7 @@ fn values_are_trimmed_and_booleans_accept_words() {
     let (cfg, _) = parse(&config(
         "<serverip> 192.168.1.10 </serverip>\n<serverport>\n  554\n</serverport>\n\
          <multicast>true</multicast><need_auth>FALSE</need_auth><log_level>warn</log_level>\
-         <runtime> Glommio </runtime><pacing_ms> 0 </pacing_ms>",
+         <runtime> Glommio </runtime><pacing_ms> 0 </pacing_ms><file_cache_mb>4096</file_cache_mb>",
     ));
     assert_eq!(cfg.server_ip, Some([192, 168, 1, 10].into()));
     assert_eq!(cfg.server_port, 554);
@@ -264,6 +264,7 @@ fn values_are_trimmed_and_booleans_accept_words() {
     assert_eq!(cfg.log_level, LogLevel::Warn);
     assert_eq!(cfg.runtime, Some(RuntimeKind::Glommio));
     assert_eq!(cfg.pacing_ms, Some(0));
+    assert_eq!(cfg.file_cache_mb, Some(4096));
 }
 
 #[test]
@@ -300,6 +301,14 @@ fn invalid_values_name_file_line_element_and_value() {
         (
             "<pacing_ms>-5</pacing_ms>",
             r#"rtsp.cfg:2: <pacing_ms> = "-5": expected milliseconds 0-1000 (0 = each frame at its own time)"#,
+        ),
+        (
+            "<file_cache_mb>0</file_cache_mb>",
+            r#"rtsp.cfg:2: <file_cache_mb> = "0": expected MiB 1-1048576"#,
+        ),
+        (
+            "<file_cache_mb>2GB</file_cache_mb>",
+            r#"rtsp.cfg:2: <file_cache_mb> = "2GB": expected MiB 1-1048576"#,
         ),
         (
             "<log_level>9</log_level>",

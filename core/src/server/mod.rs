@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::config::{DEFAULT_PACING_MS, RtspConfig};
+use crate::config::{DEFAULT_FILE_CACHE_MB, DEFAULT_PACING_MS, RtspConfig};
 use crate::id_map::IdMap;
 use crate::media::{Frame, SourceError, SourceId, SourceKind, SourceSpec, TrackInfo};
 use crate::rng::Rng;
@@ -354,7 +354,7 @@ pub struct ServerConfig {
     pub live_linger: Duration,
     /// How long an unused file's frame cache is kept.
     pub file_linger: Duration,
-    /// Most encoded bytes cached for one file.
+    /// Most encoded bytes cached for one file (`<file_cache_mb>`).
     pub file_cache_limit_bytes: usize,
     /// Pacing granularity of file playback (`<pacing_ms>`): send times are
     /// rounded up to a multiple of it, so a reader's audio and video frames,
@@ -378,6 +378,7 @@ impl ServerConfig {
     /// Settings with our defaults around an `rtsp.cfg`.
     pub fn new(rtsp: RtspConfig) -> ServerConfig {
         let pacing_ms = rtsp.pacing_ms.unwrap_or(DEFAULT_PACING_MS);
+        let cache_mb = rtsp.file_cache_mb.unwrap_or(DEFAULT_FILE_CACHE_MB);
         ServerConfig {
             rtsp,
             rng_seed: 0,
@@ -392,7 +393,7 @@ impl ServerConfig {
             source_open_timeout: Duration::from_secs(20),
             live_linger: Duration::from_secs(5),
             file_linger: Duration::from_secs(30),
-            file_cache_limit_bytes: 1024 * 1024 * 1024,
+            file_cache_limit_bytes: (cache_mb as usize).saturating_mul(1 << 20),
             pace_slack: Duration::from_millis(u64::from(pacing_ms)),
             rtcp_interval: Duration::from_secs(5),
             max_udp_sessions: 1000,

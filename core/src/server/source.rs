@@ -336,7 +336,8 @@ impl Server {
                 source = id.0,
                 spec = ?src.spec.location,
                 limit,
-                "file larger than the frame cache; serving the part that fits"
+                "file larger than the frame cache; serving the part that fits \
+                 (raise <file_cache_mb> in rtsp.cfg to keep more)"
             );
             self.out
                 .push_back(Output::Event(Event::CloseSource { source: id }));

@@ -12,7 +12,8 @@ use std::num::NonZeroU32;
 
 use super::error::{ConfigError, ConfigWarning, WarningKind};
 use super::rtsp::{
-    LogLevel, LoopCount, MAX_PACING_MS, OutputRule, RtspConfig, RuntimeKind, UserCredential,
+    LogLevel, LoopCount, MAX_FILE_CACHE_MB, MAX_PACING_MS, OutputRule, RtspConfig, RuntimeKind,
+    UserCredential,
 };
 use super::section::{FileContext, Section};
 use super::values;
@@ -139,6 +140,7 @@ fn read_server_settings(
         RuntimeKind::from_name(t).ok_or("expected smol or glommio")
     })?;
     config.pacing_ms = top.value(cx, &["pacing_ms"], pacing_ms)?;
+    config.file_cache_mb = top.value(cx, &["file_cache_mb"], file_cache_mb)?;
     Ok(())
 }
 
@@ -152,6 +154,14 @@ fn pacing_ms(text: &str) -> Result<u16, &'static str> {
     match text.parse::<u16>() {
         Ok(ms) if ms <= MAX_PACING_MS => Ok(ms),
         _ => Err("expected milliseconds 0-1000 (0 = each frame at its own time)"),
+    }
+}
+
+/// `<file_cache_mb>`: whole MiB, 1-[`MAX_FILE_CACHE_MB`].
+fn file_cache_mb(text: &str) -> Result<u32, &'static str> {
+    match text.parse::<u32>() {
+        Ok(mb) if (1..=MAX_FILE_CACHE_MB).contains(&mb) => Ok(mb),
+        _ => Err("expected MiB 1-1048576"),
     }
 }
 
