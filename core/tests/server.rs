@@ -492,6 +492,8 @@ fn rtp_info_matches_the_first_packets() {
 fn file_send_times(pacing: Duration) -> Vec<(Duration, Duration)> {
     let mut h = Harness::with_config(|c| c.pace_slack = pacing);
     h.play_tcp(ConnId(1), FILE);
+    // The grid counts from the server's start; PLAY comes at that very
+    // instant here, so times after PLAY fall on the grid too.
     let start = h.now;
     let mut sent = Vec::new();
     let mut seen = 0;

@@ -34,6 +34,10 @@ pub trait Sockets {
     fn event(&mut self, event: Event) -> Option<Input<'static>>;
 }
 
+/// Buffers of a connection's vector kept between drains: a 40 ms step of
+/// a 1080p stream with a keyframe is about 120.
+const KEPT_PER_CONNECTION: usize = 256;
+
 /// What a runtime keeps per connection beside its sockets: the TLS session
 /// of HTTPS connections, and the data gathered during the current drain.
 #[derive(Default)]
@@ -206,6 +210,9 @@ impl Conns {
                 // A runtime that does not empty it: its data goes, rather
                 // than being sent twice.
                 data.clear();
+                // One unusually large drain (a long pacing step, a big
+                // keyframe) does not pin its vector for the connection's life.
+                data.shrink_to(KEPT_PER_CONNECTION);
             }
         }
     }
@@ -295,6 +302,12 @@ mod tests {
                 .all(|v| v.is_empty() && v.capacity() > 0)
         );
         assert!(conns.pending_conns.is_empty());
+        // One huge drain does not pin its vector's size.
+        for _ in 0..10 * KEPT_PER_CONNECTION {
+            conns.queue(two, buf(b"e"));
+        }
+        conns.flush_connections(&mut sockets);
+        assert!(conns.pending[&two].capacity() <= KEPT_PER_CONNECTION);
         // A closed connection's vector goes.
         conns.on_closed(one);
         assert_eq!(conns.pending.len(), 1);

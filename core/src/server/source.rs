@@ -330,7 +330,11 @@ impl Server {
         let Some(src) = self.sources.get_mut(&id) else {
             return;
         };
-        let bytes: usize = self.scratch.iter().map(RtpPayload::len).sum();
+        // What the cache holds alive: the frame (its payloads are slices of
+        // it), or more where a packetizer built payloads of its own. The
+        // broker's replay for late shards counts frames the same way.
+        let payloads: usize = self.scratch.iter().map(RtpPayload::len).sum();
+        let bytes = payloads.max(frame.data.len());
         if src.cache_bytes + bytes > limit {
             tracing::warn!(
                 source = id.0,
