@@ -1,10 +1,11 @@
 //! The core [`Server`] driven in memory, without sockets or GStreamer, for
 //! the fan-out micro-benchmark and the allocation count (`alloc-count`).
 //!
-//! [`Sim`] plays both the socket layer and the media layer the way the
-//! runtimes do (and the way the core's own test harness does): readers are
-//! TCP connections whose requests are fed as bytes (ffmpeg's DESCRIBE,
-//! SETUP, SETUP, PLAY), every write completes at once (one
+//! [`Sim`] drains the server through the runtimes' own drain
+//! ([`Conns::drain`], which gathers each connection's data of a drain) and
+//! plays the socket layer and the media layer the way the runtimes do:
+//! readers are TCP connections whose requests are fed as bytes (ffmpeg's
+//! DESCRIBE, SETUP, SETUP, PLAY), every write completes at once (one
 //! [`Input::Written`] per connection per drain, as a runtime reports one
 //! `writev`), and sources answer [`Event::OpenSource`] with a synthetic
 //! 1080p 4 Mbit/s H.264 + AAC stream ([`Media`]): live and paced in
@@ -13,7 +14,7 @@
 //! After set-up nothing in the steady-state loop allocates on the harness
 //! side (the media frames are prebuilt [`Bytes`] cloned by reference count,
 //! the per-connection byte counters are preallocated), so that a counting
-//! allocator measures the core alone.
+//! allocator measures the core and the shared drain alone.
 
 use std::time::{Duration, Instant};
 
@@ -23,7 +24,9 @@ use onvif_rtsp_core::media::{
     AudioCodec, Codec, Frame, SourceId, SourceKind, SourceLocation, TrackInfo, VideoCodec,
 };
 use onvif_rtsp_core::rtsp::{Decoder, DecoderLimits, Message};
-use onvif_rtsp_core::server::{ConnId, Event, Input, Listener, Output, Server, ServerConfig};
+use onvif_rtsp_core::server::{ConnId, Event, Input, Listener, SendBuf, Server, ServerConfig};
+use onvif_rtsp_runtime_common::udp_batch::Datagram;
+use onvif_rtsp_runtime_common::{Conns, Sockets};
 
 /// Video frame rate of the synthetic stream.
 pub const FPS: u32 = 25;
@@ -196,6 +199,10 @@ pub struct Delivered {
 pub struct Sim {
     /// The machine under test.
     pub server: Server,
+    /// The runtimes' drain, with its per-connection vectors.
+    conns: Conns,
+    /// The socket layer the drain writes to.
+    io: SimSockets,
     t0: Instant,
     /// Simulated time since the start.
     pub elapsed: Duration,
@@ -203,17 +210,86 @@ pub struct Sim {
     media: Media,
     source: Option<SourceId>,
     readers: usize,
-    /// Bytes sent to each connection in the current drain (index = conn id).
+    next_deadline: Instant,
+    next_video: u32,
+    next_audio: u32,
+}
+
+/// The socket layer as the drain sees it: TCP writes complete at once and
+/// are counted; events are answered or left to the media layer.
+struct SimSockets {
+    /// Bytes written to each connection in the current drain (index = conn id).
     written: Vec<usize>,
     /// Connections with bytes in `written`.
     touched: Vec<u32>,
     /// The connection being set up and the bytes it received.
     setup: Option<(ConnId, Vec<u8>)>,
-    next_deadline: Instant,
-    next_video: u32,
-    next_audio: u32,
+    /// Sources the server asked to open during the drain.
+    opens: Vec<(SourceId, SourceLocation)>,
     /// Totals since the last [`Sim::take_delivered`].
-    pub delivered: Delivered,
+    delivered: Delivered,
+}
+
+impl Sockets for SimSockets {
+    fn write(&mut self, conn: ConnId, data: &mut Vec<SendBuf>) {
+        let mut n = 0;
+        for buf in data.iter() {
+            n += buf.len();
+            self.delivered.sends += 1;
+            // The interleave prefix is in the head (file sessions, RTCP) or
+            // at the start of a shared live packet.
+            let framing = if buf.head().len() >= 2 {
+                buf.head()
+            } else {
+                &buf.body()[..]
+            };
+            if let [b'$', channel, ..] = framing {
+                if channel % 2 == 0 {
+                    self.delivered.rtp_packets += 1;
+                } else {
+                    self.delivered.rtcp_packets += 1;
+                }
+            }
+            if let Some((c, bytes)) = &mut self.setup {
+                if *c == conn {
+                    bytes.extend_from_slice(buf.head());
+                    bytes.extend_from_slice(buf.body());
+                }
+            }
+        }
+        data.clear();
+        self.delivered.bytes += n as u64;
+        let i = conn.0 as usize;
+        if let Some(w) = self.written.get_mut(i) {
+            if *w == 0 {
+                self.touched.push(i as u32);
+            }
+            *w += n;
+        }
+    }
+
+    fn close(&mut self, _: ConnId) {
+        self.delivered.other += 1;
+    }
+
+    fn send_datagrams(&mut self, _: u16, datagrams: &[Datagram]) {
+        self.delivered.other += datagrams.len() as u64;
+    }
+
+    fn event(&mut self, event: Event) -> Option<Input<'static>> {
+        self.delivered.other += 1;
+        match event {
+            Event::OpenSource { source, spec } => {
+                self.opens.push((source, spec.location));
+                None
+            }
+            Event::OpenUdp { port, .. } => Some(Input::UdpOpened {
+                port,
+                result: Ok(()),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// The server settings of every simulation: defaults, files loop forever.
@@ -237,19 +313,23 @@ impl Sim {
         let t0 = Instant::now();
         let mut sim = Sim {
             server: Server::new(server_config(7), t0),
+            conns: Conns::new(),
+            io: SimSockets {
+                written: vec![0; readers + 2],
+                touched: Vec::with_capacity(readers + 2),
+                setup: None,
+                opens: Vec::new(),
+                delivered: Delivered::default(),
+            },
             t0,
             elapsed: Duration::ZERO,
             mode,
             media: Media::new(),
             source: None,
             readers,
-            written: vec![0; readers + 2],
-            touched: Vec::with_capacity(readers + 2),
-            setup: None,
             next_deadline: t0,
             next_video: 1,
             next_audio: 0,
-            delivered: Delivered::default(),
         };
         let url = match mode {
             SourceMode::Live => "rtsp://127.0.0.1:8554/testsrc".to_owned(),
@@ -273,7 +353,7 @@ impl Sim {
 
     /// Returns and resets the delivery totals.
     pub fn take_delivered(&mut self) -> Delivered {
-        std::mem::take(&mut self.delivered)
+        std::mem::take(&mut self.io.delivered)
     }
 
     fn play(&mut self, conn: ConnId, url: &str) {
@@ -322,7 +402,7 @@ impl Sim {
 
     /// Sends one request and returns the status and `Session` header of its answer.
     fn request(&mut self, conn: ConnId, text: &str) -> (u16, String) {
-        self.setup = Some((conn, Vec::new()));
+        self.io.setup = Some((conn, Vec::new()));
         self.server.handle_input(
             self.now(),
             Input::TcpData {
@@ -331,7 +411,7 @@ impl Sim {
             },
         );
         self.drain();
-        let (_, bytes) = self.setup.take().expect("set-up buffer");
+        let (_, bytes) = self.io.setup.take().expect("set-up buffer");
         let mut decoder = Decoder::new(DecoderLimits {
             max_body: 1 << 20,
             ..DecoderLimits::default()
@@ -404,19 +484,25 @@ impl Sim {
         }
     }
 
-    /// Obeys the drain rule: takes every output, counts it, and reports
-    /// each connection's bytes written once at the end (as one `writev`),
-    /// then drains what those reports released.
+    /// Obeys the drain rule through the runtimes' drain, opens the sources
+    /// it asked for, and reports each connection's bytes written once at
+    /// the end (as one `writev`), then drains what those reports released.
     pub fn drain(&mut self) {
         loop {
-            self.drain_outputs();
-            if self.touched.is_empty() {
+            self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
+            if !self.io.opens.is_empty() {
+                for (source, location) in std::mem::take(&mut self.io.opens) {
+                    self.open_source(source, &location);
+                }
+                continue;
+            }
+            if self.io.touched.is_empty() {
                 return;
             }
             let now = self.now();
-            let mut touched = std::mem::take(&mut self.touched);
+            let mut touched = std::mem::take(&mut self.io.touched);
             for &i in &touched {
-                let bytes = std::mem::take(&mut self.written[i as usize]);
+                let bytes = std::mem::take(&mut self.io.written[i as usize]);
                 self.server.handle_input(
                     now,
                     Input::Written {
@@ -426,66 +512,7 @@ impl Sim {
                 );
             }
             touched.clear();
-            self.touched = touched;
-        }
-    }
-
-    fn drain_outputs(&mut self) {
-        loop {
-            match self.server.poll_output() {
-                Output::Timeout(at) => {
-                    self.next_deadline = at;
-                    return;
-                }
-                Output::Send { conn, data } => {
-                    let n = data.len();
-                    self.delivered.sends += 1;
-                    self.delivered.bytes += n as u64;
-                    // The interleave prefix is in the head (file sessions,
-                    // RTCP) or at the start of a shared live packet.
-                    let framing = if data.head().len() >= 2 {
-                        data.head()
-                    } else {
-                        &data.body()[..]
-                    };
-                    if let [b'$', channel, ..] = framing {
-                        if channel % 2 == 0 {
-                            self.delivered.rtp_packets += 1;
-                        } else {
-                            self.delivered.rtcp_packets += 1;
-                        }
-                    }
-                    if let Some((c, buf)) = &mut self.setup {
-                        if *c == conn {
-                            buf.extend_from_slice(data.head());
-                            buf.extend_from_slice(data.body());
-                        }
-                    }
-                    let i = conn.0 as usize;
-                    if let Some(w) = self.written.get_mut(i) {
-                        if *w == 0 {
-                            self.touched.push(i as u32);
-                        }
-                        *w += n;
-                    }
-                }
-                Output::Event(Event::OpenSource { source, spec }) => {
-                    self.delivered.other += 1;
-                    self.open_source(source, &spec.location);
-                }
-                Output::Event(Event::OpenUdp { port, .. }) => {
-                    self.delivered.other += 1;
-                    let now = self.now();
-                    self.server.handle_input(
-                        now,
-                        Input::UdpOpened {
-                            port,
-                            result: Ok(()),
-                        },
-                    );
-                }
-                _ => self.delivered.other += 1,
-            }
+            self.io.touched = touched;
         }
     }
 
