@@ -218,6 +218,8 @@ pub struct Sim {
 /// The socket layer as the drain sees it: TCP writes complete at once and
 /// are counted; events are answered or left to the media layer.
 struct SimSockets {
+    /// The simulated time of the current drain.
+    now: Instant,
     /// Bytes written to each connection in the current drain (index = conn id).
     written: Vec<usize>,
     /// Connections with bytes in `written`.
@@ -290,6 +292,10 @@ impl Sockets for SimSockets {
             _ => None,
         }
     }
+
+    fn now(&self) -> Instant {
+        self.now
+    }
 }
 
 /// The server settings of every simulation: defaults, files loop forever.
@@ -315,6 +321,7 @@ impl Sim {
             server: Server::new(server_config(7), t0),
             conns: Conns::new(),
             io: SimSockets {
+                now: t0,
                 written: vec![0; readers + 2],
                 touched: Vec::with_capacity(readers + 2),
                 setup: None,
@@ -489,6 +496,7 @@ impl Sim {
     /// the end (as one `writev`), then drains what those reports released.
     pub fn drain(&mut self) {
         loop {
+            self.io.now = self.now();
             self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
             if !self.io.opens.is_empty() {
                 for (source, location) in std::mem::take(&mut self.io.opens) {

@@ -32,6 +32,11 @@ pub trait Sockets {
     /// Carries out an event; returns the input that answers it, if any
     /// (fed to the server at once, within the same drain).
     fn event(&mut self, event: Event) -> Option<Input<'static>>;
+    /// The time at which an event's answer is fed: the clock, for a
+    /// runtime; a simulation gives its own time.
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 /// Buffers of a connection's vector kept between drains: a 40 ms step of
@@ -154,7 +159,7 @@ impl Conns {
                     // leave from.
                     self.flush_datagrams(sockets);
                     if let Some(answer) = sockets.event(event) {
-                        server.handle_input(Instant::now(), answer);
+                        server.handle_input(sockets.now(), answer);
                     }
                 }
             }
