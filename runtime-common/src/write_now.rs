@@ -195,11 +195,16 @@ mod tests {
         }
     }
 
+    /// 1000 buffers, each a 4-byte head (its number) and `body` bytes.
+    fn numbered(body: usize) -> Vec<SendBuf> {
+        (0..1000u32)
+            .map(|i| SendBuf::with_head(&[&i.to_be_bytes()], Bytes::from(vec![i as u8; body])))
+            .collect()
+    }
+
     #[test]
     fn more_slices_than_one_call_takes_go_out_in_several_calls_in_order() {
-        let data: Vec<SendBuf> = (0..1000u32)
-            .map(|i| SendBuf::with_head(&[&i.to_be_bytes()], Bytes::from(vec![i as u8; 3])))
-            .collect();
+        let data = numbered(3);
         let mut sink = Vec::new();
         let mut calls = 0;
         let written = write_now(
@@ -220,9 +225,7 @@ mod tests {
 
     #[test]
     fn partial_writes_over_many_chunks_send_every_byte_once_in_order() {
-        let data: Vec<SendBuf> = (0..1000u32)
-            .map(|i| SendBuf::with_head(&[&i.to_be_bytes()], Bytes::from(vec![i as u8; 5])))
-            .collect();
+        let data = numbered(5);
         let mut sink = Vec::new();
         // Takes at most 997 bytes a call: cuts fall anywhere in heads and bodies.
         let written = write_now(
