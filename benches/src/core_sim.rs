@@ -220,10 +220,8 @@ pub struct Sim {
 struct SimSockets {
     /// The simulated time of the current drain.
     now: Instant,
-    /// Bytes written to each connection in the current drain (index = conn id).
-    written: Vec<usize>,
-    /// Connections with bytes in `written`.
-    touched: Vec<u32>,
+    /// Bytes written per connection, for the drain to report.
+    written: Vec<(ConnId, usize)>,
     /// The connection being set up and the bytes it received.
     setup: Option<(ConnId, Vec<u8>)>,
     /// Sources the server asked to open during the drain.
@@ -261,13 +259,11 @@ impl Sockets for SimSockets {
         }
         data.clear();
         self.delivered.bytes += n as u64;
-        let i = conn.0 as usize;
-        if let Some(w) = self.written.get_mut(i) {
-            if *w == 0 {
-                self.touched.push(i as u32);
-            }
-            *w += n;
-        }
+        self.written.push((conn, n));
+    }
+
+    fn written(&mut self) -> &mut Vec<(ConnId, usize)> {
+        &mut self.written
     }
 
     fn close(&mut self, _: ConnId) {
@@ -322,8 +318,7 @@ impl Sim {
             conns: Conns::new(),
             io: SimSockets {
                 now: t0,
-                written: vec![0; readers + 2],
-                touched: Vec::with_capacity(readers + 2),
+                written: Vec::with_capacity(readers + 2),
                 setup: None,
                 opens: Vec::new(),
                 delivered: Delivered::default(),
@@ -491,36 +486,19 @@ impl Sim {
         }
     }
 
-    /// Obeys the drain rule through the runtimes' drain, opens the sources
-    /// it asked for, and reports each connection's bytes written once at
-    /// the end (as one `writev`), then drains what those reports released.
+    /// Obeys the drain rule through the runtimes' drain (which reports
+    /// each connection's bytes written once per drain, as one `writev`),
+    /// and opens the sources it asked for.
     pub fn drain(&mut self) {
         loop {
             self.io.now = self.now();
             self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
-            if !self.io.opens.is_empty() {
-                for (source, location) in std::mem::take(&mut self.io.opens) {
-                    self.open_source(source, &location);
-                }
-                continue;
-            }
-            if self.io.touched.is_empty() {
+            if self.io.opens.is_empty() {
                 return;
             }
-            let now = self.now();
-            let mut touched = std::mem::take(&mut self.io.touched);
-            for &i in &touched {
-                let bytes = std::mem::take(&mut self.io.written[i as usize]);
-                self.server.handle_input(
-                    now,
-                    Input::Written {
-                        conn: ConnId(u64::from(i)),
-                        bytes,
-                    },
-                );
+            for (source, location) in std::mem::take(&mut self.io.opens) {
+                self.open_source(source, &location);
             }
-            touched.clear();
-            self.io.touched = touched;
         }
     }
 

@@ -32,8 +32,13 @@ pub trait Sockets {
     /// Carries out an event; returns the input that answers it, if any
     /// (fed to the server at once, within the same drain).
     fn event(&mut self, event: Event) -> Option<Input<'static>>;
-    /// The time at which an event's answer is fed: the clock, for a
-    /// runtime; a simulation gives its own time.
+    /// The bytes `write` wrote straight away, per connection, not yet
+    /// reported: the drain reports them to the server as [`Input::Written`]
+    /// and empties the list (what a writer task writes later is reported
+    /// by the runtime itself).
+    fn written(&mut self) -> &mut Vec<(ConnId, usize)>;
+    /// The time at which an event's answer or a written report is fed:
+    /// the clock, for a runtime; a simulation gives its own time.
     fn now(&self) -> Instant {
         Instant::now()
     }
@@ -115,9 +120,27 @@ impl Conns {
         self.pending.remove(&conn);
     }
 
-    /// Carries out every output of the server (the drain rule) and returns
-    /// the instant at which to feed [`Input::Timeout`].
+    /// Carries out every output of the server (the drain rule), reports
+    /// what was written straight away (which may make more to drain: a
+    /// reader no longer congested) and drains again until nothing is left;
+    /// returns the instant at which to feed [`Input::Timeout`].
     pub fn drain(&mut self, server: &mut Server, sockets: &mut impl Sockets) -> Instant {
+        loop {
+            let at = self.drain_outputs(server, sockets);
+            let now = sockets.now();
+            let written = sockets.written();
+            if written.is_empty() {
+                return at;
+            }
+            for (conn, bytes) in written.drain(..) {
+                server.handle_input(now, Input::Written { conn, bytes });
+            }
+        }
+    }
+
+    /// Carries out the outputs up to [`Output::Timeout`], whose instant it
+    /// returns.
+    fn drain_outputs(&mut self, server: &mut Server, sockets: &mut impl Sockets) -> Instant {
         loop {
             match server.poll_output() {
                 Output::Timeout(at) => {
@@ -257,6 +280,7 @@ mod tests {
         batches: Vec<Batch>,
         /// Each `write`: the connection and its bytes.
         writes: Vec<(ConnId, Vec<u8>)>,
+        written: Vec<(ConnId, usize)>,
     }
 
     impl Sockets for Recorder {
@@ -278,6 +302,9 @@ mod tests {
         }
         fn event(&mut self, _: Event) -> Option<Input<'static>> {
             None
+        }
+        fn written(&mut self) -> &mut Vec<(ConnId, usize)> {
+            &mut self.written
         }
     }
 

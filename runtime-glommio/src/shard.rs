@@ -136,7 +136,7 @@ pub(crate) async fn run(setup: ShardSetup, parts: ShardParts, role: Role) -> io:
         io.add_udp_socket(DISCOVERY_PORT, net::udp_from_std(socket));
     }
     let mut next_conn = 1u64;
-    let mut deadline = drain(&mut server, &mut conns, &mut io);
+    let mut deadline = conns.drain(&mut server, &mut io);
     loop {
         let wait = deadline.saturating_duration_since(Instant::now());
         let wake = future::or(
@@ -211,7 +211,7 @@ pub(crate) async fn run(setup: ShardSetup, parts: ShardParts, role: Role) -> io:
             Wake::Stop => return Ok(RunExit::Signal),
             Wake::Failed(e) => return Err(e),
         }
-        deadline = drain(&mut server, &mut conns, &mut io);
+        deadline = conns.drain(&mut server, &mut io);
         if io.reboot {
             // Let the writers send the SystemReboot response first.
             glommio::timer::sleep(Duration::from_millis(300)).await;
@@ -245,25 +245,6 @@ async fn stop_or_signal(role: &Role) -> Wake {
             let _ = stop.recv().await;
             Wake::Stop
         }
-    }
-}
-
-/// Carries out every output of the server (the drain rule), then tells it
-/// what was written straight from the drain (which may make more to drain:
-/// a reader no longer congested); returns when to feed `Input::Timeout`.
-fn drain(server: &mut Server, conns: &mut Conns, io: &mut ShardIo) -> Instant {
-    loop {
-        let deadline = conns.drain(server, io);
-        if io.written.is_empty() {
-            return deadline;
-        }
-        let now = Instant::now();
-        // Taken and put back, so that its buffer serves every drain.
-        let mut written = std::mem::take(&mut io.written);
-        for (conn, bytes) in written.drain(..) {
-            server.handle_input(now, Input::Written { conn, bytes });
-        }
-        io.written = written;
     }
 }
 
@@ -392,6 +373,10 @@ impl Sockets for ShardIo {
             // never the server.
             tracing::trace!(local_port, dropped = report.dropped, %error, "datagrams dropped");
         }
+    }
+
+    fn written(&mut self) -> &mut Vec<(ConnId, usize)> {
+        &mut self.written
     }
 
     fn event(&mut self, event: Event) -> Option<Input<'static>> {

@@ -297,24 +297,9 @@ impl Driver<'_> {
         }
     }
 
-    /// Carries out every output of the core (the drain rule), then tells
-    /// the core what was written straight from the drain (which may make
-    /// more to drain: a reader no longer congested).
+    /// Carries out every output of the core (the drain rule).
     fn drain(&mut self) {
-        loop {
-            self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
-            if self.io.written.is_empty() {
-                return;
-            }
-            let now = Instant::now();
-            // Taken and put back, so that its buffer serves every drain.
-            let mut written = std::mem::take(&mut self.io.written);
-            for (conn, bytes) in written.drain(..) {
-                self.server
-                    .handle_input(now, Input::Written { conn, bytes });
-            }
-            self.io.written = written;
-        }
+        self.next_deadline = self.conns.drain(&mut self.server, &mut self.io);
     }
 }
 
@@ -381,6 +366,10 @@ impl Sockets for SmolIo<'_> {
             // never the server.
             tracing::trace!(local_port, dropped = report.dropped, %error, "datagrams dropped");
         }
+    }
+
+    fn written(&mut self) -> &mut Vec<(ConnId, usize)> {
+        &mut self.written
     }
 
     fn event(&mut self, event: Event) -> Option<Input<'static>> {
